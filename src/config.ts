@@ -1,0 +1,80 @@
+/**
+ * The normalized deploy configuration: what the spec loader produces (after YAML parsing,
+ * `${VAR}` expansion, schema validation and CLI overrides) and what the sync engine consumes.
+ * Nothing downstream of this type reads YAML, flags or the environment.
+ */
+
+/** Precompression applied to the bytes before upload; the object gets this Content-Encoding. */
+export type Compression = 'gzip' | 'br';
+
+/** Headers and object settings a rule can set. Every field is optional; later rules override. */
+export interface ObjectSettings {
+  contentType?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  /** Precompress with gzip or brotli and send the matching Content-Encoding. */
+  compress?: Compression;
+  /** User metadata (x-amz-meta-*), keys lower-cased. */
+  metadata?: Record<string, string>;
+  storageClass?: string;
+  serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  sseKmsKeyId?: string;
+  /** Canned ACL. None is sent unless a rule asks (buckets with ACLs disabled reject any). */
+  acl?: string;
+  /** x-amz-website-redirect-location */
+  websiteRedirect?: string;
+}
+
+/** One ordered rule: every rule whose globs match a key applies, later ones override earlier. */
+export interface Rule extends ObjectSettings {
+  match: string[];
+}
+
+export interface Target {
+  bucket: string;
+  /** Key prefix, either '' or ending in '/'. Deletes never leave it. */
+  prefix: string;
+  region: string | undefined;
+  endpoint: string | undefined;
+  /** Path-style addressing; defaults to true when a custom endpoint is set. */
+  pathStyle: boolean;
+}
+
+export interface DeployConfig {
+  /** Absolute path of the spec file, when one was read. */
+  specFile: string | undefined;
+  target: Target;
+  /** Absolute path of the directory to deploy. */
+  source: string;
+  include: string[];
+  exclude: string[];
+  /** Follow symlinks that leave the source tree (off by default: a PR could link to secrets). */
+  followOutsideSymlinks: boolean;
+  rules: Rule[];
+  /** Globs of entry documents (uploaded after every other file). */
+  entryDocuments: string[];
+  delete: {
+    enabled: boolean;
+    /** Upper bound on deletes in one run; when more keys are stale, none is deleted. */
+    max: number;
+  };
+  concurrency: number;
+  multipart: {
+    /** Files of at least this many bytes are uploaded in parts. */
+    threshold: number;
+    /** Part size for our uploads (grown so that no file needs more than 10,000 parts). */
+    partSize: number;
+  };
+}
+
+export const DEFAULTS = {
+  include: ['**'],
+  /** VCS and OS clutter is never published unless included explicitly by the user's own excludes. */
+  exclude: ['**/.git/**', '**/.git', '**/.svn/**', '**/.hg/**', '**/.DS_Store'],
+  entryDocuments: ['**/*.html', '**/*.htm'],
+  concurrency: 16,
+  maxDelete: 256,
+  multipartThreshold: 16 * 1024 * 1024,
+  partSize: 8 * 1024 * 1024,
+} as const;

@@ -1,0 +1,17 @@
+/**
+ * Typed events from a deploy. The engine emits them; reporters (one per CI system) consume
+ * them. Nothing here carries a credential.
+ */
+import type { Reason } from './plan.js';
+
+export type Phase = 'scan' | 'list' | 'compare' | 'upload-assets' | 'upload-entries' | 'delete';
+
+export type DeployEvent =
+  | { type: 'phase'; phase: Phase; count?: number }
+  | { type: 'uploaded'; key: string; bytes: number; reason: Reason; parts: number }
+  | { type: 'deleted'; key: string }
+  | { type: 'failed'; key: string; operation: 'upload' | 'delete'; message: string }
+  | { type: 'retry'; key: string; operation: string; code: string; attempt: number; waitMs: number }
+  | { type: 'warning'; message: string };
+
+export type EventSink = (event: DeployEvent) => void;

@@ -1,0 +1,182 @@
+/**
+ * Carries out a plan, in the order that never breaks a live site: assets first, then entry
+ * documents (so no page is published before what it links to), then deletes — and deletes
+ * only when every upload succeeded. Every store request goes through one p-limit queue, so
+ * no more than `concurrency` requests are ever in flight. A fatal error (credentials, access,
+ * missing bucket) stops scheduling; what did not run is reported as not run.
+ */
+import pLimit, { type LimitFunction } from 'p-limit';
+import { uploadFile } from './upload.js';
+import type { EventSink } from './events.js';
+import { explainStoreError } from './explain.js';
+import type { Plan, PlanItem } from './plan.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+import { StoreError, type ObjectStore } from './store/store.js';
+
+export interface ExecuteOptions {
+  store: ObjectStore;
+  concurrency: number;
+  multipart: { threshold: number; partSize: number };
+  retry: RetryPolicy;
+  emit: EventSink;
+  signal?: AbortSignal;
+}
+
+export type OutcomeStatus = 'done' | 'failed' | 'not-run';
+
+export interface Outcome {
+  item: PlanItem;
+  status: OutcomeStatus;
+  message?: string;
+}
+
+export interface ExecuteResult {
+  outcomes: Outcome[];
+  /** Set when a fatal error stopped the deploy: its explanation. */
+  fatal?: string;
+  /** The error behind `fatal`, for the exit code. */
+  fatalError?: unknown;
+}
+
+/** DeleteObjects takes at most 1,000 keys per request. */
+const DELETE_BATCH = 1000;
+
+/** Runs one store request through the shared limiter, with retries outside the slot. */
+export type RequestRunner = <T>(operation: string, key: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+
+export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecuteResult> {
+  const run = new Run(options);
+  await run.uploadAll(plan.assets, 'upload-assets');
+  if (run.clean) await run.uploadAll(plan.entries, 'upload-entries');
+  else run.skipAll(plan.entries, 'not uploaded: an asset failed, and entry documents wait for every asset');
+  if (run.clean) await run.deleteAll(plan.deletes);
+  else run.skipAll(plan.deletes, 'not deleted: deletes run only when every upload succeeded');
+  return run.result();
+}
+
+class Run {
+  private readonly limit: LimitFunction;
+  private readonly stop = new AbortController();
+  private readonly outcomes: Outcome[] = [];
+  private fatal: { message: string; error: unknown } | undefined;
+
+  constructor(private readonly options: ExecuteOptions) {
+    this.limit = pLimit(options.concurrency);
+    options.signal?.addEventListener('abort', () => this.stop.abort(options.signal?.reason), { once: true });
+    if (options.signal?.aborted) this.stop.abort(options.signal.reason);
+  }
+
+  /** No failure and no stop so far. */
+  get clean(): boolean {
+    return !this.stop.signal.aborted && this.outcomes.every((o) => o.status === 'done');
+  }
+
+  readonly request: RequestRunner = (operation, key, fn) =>
+    withRetry(
+      () =>
+        this.limit(() => {
+          this.stop.signal.throwIfAborted();
+          return fn(this.stop.signal);
+        }),
+      this.options.retry,
+      {
+        signal: this.stop.signal,
+        onRetry: (error, attempt, waitMs) =>
+          this.options.emit({ type: 'retry', key, operation, code: error instanceof StoreError ? error.code : 'Error', attempt, waitMs }),
+      },
+    );
+
+  async uploadAll(items: PlanItem[], phase: 'upload-assets' | 'upload-entries'): Promise<void> {
+    if (items.length === 0) return;
+    this.options.emit({ type: 'phase', phase, count: items.length });
+    // File tasks are bounded too, so at most `concurrency` files hold a buffer at once.
+    const files = pLimit(this.options.concurrency);
+    await Promise.all(items.map((item) => files(() => this.uploadOne(item))));
+  }
+
+  private async uploadOne(item: PlanItem): Promise<void> {
+    if (this.stop.signal.aborted) return this.record(item, 'not-run', this.notRunReason());
+    try {
+      const parts = await uploadFile(item, {
+        store: this.options.store,
+        multipart: this.options.multipart,
+        request: this.request,
+        signal: this.stop.signal,
+        warn: (message) => this.options.emit({ type: 'warning', message }),
+      });
+      this.record(item, 'done');
+      this.options.emit({ type: 'uploaded', key: item.key, bytes: item.size, reason: item.reason, parts });
+    } catch (error) {
+      this.fail(item, 'upload', error);
+    }
+  }
+
+  async deleteAll(items: PlanItem[]): Promise<void> {
+    if (items.length === 0) return;
+    this.options.emit({ type: 'phase', phase: 'delete', count: items.length });
+    const batches: PlanItem[][] = [];
+    for (let i = 0; i < items.length; i += DELETE_BATCH) batches.push(items.slice(i, i + DELETE_BATCH));
+    await Promise.all(batches.map((batch) => this.deleteBatch(batch)));
+  }
+
+  private async deleteBatch(batch: PlanItem[]): Promise<void> {
+    if (this.stop.signal.aborted) return this.skipAll(batch, this.notRunReason());
+    const first = batch[0]?.key ?? '';
+    try {
+      const result = await this.request('DeleteObjects', first, (signal) =>
+        this.options.store.deleteMany(batch.map((i) => i.key), signal),
+      );
+      const errors = new Map(result.errors.map((e) => [e.key, e]));
+      for (const item of batch) {
+        const error = errors.get(item.key);
+        if (error) {
+          const message = explainStoreError(new StoreError(error.code, error.message, { retryable: false, fatal: false, operation: 'DeleteObjects', key: item.key }), this.options.store.target);
+          this.record(item, 'failed', message);
+          this.options.emit({ type: 'failed', key: item.key, operation: 'delete', message });
+        } else {
+          this.record(item, 'done');
+          this.options.emit({ type: 'deleted', key: item.key });
+        }
+      }
+    } catch (error) {
+      for (const item of batch) this.fail(item, 'delete', error);
+    }
+  }
+
+  skipAll(items: PlanItem[], message: string): void {
+    for (const item of items) this.record(item, 'not-run', message);
+  }
+
+  private fail(item: PlanItem, operation: 'upload' | 'delete', error: unknown): void {
+    if (this.stop.signal.aborted && !(error instanceof StoreError)) {
+      return this.record(item, 'not-run', this.notRunReason());
+    }
+    const message = error instanceof StoreError ? explainStoreError(error, this.options.store.target) : describeLocalError(item, error);
+    this.record(item, 'failed', message);
+    this.options.emit({ type: 'failed', key: item.key, operation, message });
+    if (error instanceof StoreError && error.details.fatal && !this.fatal) {
+      this.fatal = { message, error };
+      this.stop.abort(error);
+    }
+  }
+
+  private notRunReason(): string {
+    return this.fatal ? `not run: stopped after a fatal error` : 'not run: the deploy was interrupted';
+  }
+
+  private record(item: PlanItem, status: OutcomeStatus, message?: string): void {
+    this.outcomes.push({ item, status, ...(message === undefined ? {} : { message }) });
+  }
+
+  result(): ExecuteResult {
+    return {
+      outcomes: this.outcomes,
+      ...(this.fatal ? { fatal: this.fatal.message, fatalError: this.fatal.error } : {}),
+    };
+  }
+}
+
+function describeLocalError(item: PlanItem, error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return `Upload of ${item.file?.relPath ?? item.key} failed: ${text}`;
+}

@@ -1,0 +1,100 @@
+/**
+ * File digests for change detection and integrity: the MD5 of the bytes, and the multipart
+ * ETag for each candidate part size, all from ONE read of the file (one MD5 state per
+ * candidate, fed from the same chunks).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { multipartEtag } from './etag.js';
+
+export interface Digest {
+  /** Hex MD5 of all bytes. */
+  md5: string;
+  /** Bytes digested. */
+  size: number;
+  /** Multipart ETag (`hex-N`) per part size asked for. */
+  multipart: Map<number, string>;
+  /** MD5 of each part per part size, for verifying parts while uploading. */
+  partDigests: Map<number, Buffer[]>;
+}
+
+const CHUNK = 1024 * 1024;
+
+/** Feeds bytes into the whole-file MD5 and into one rolling part MD5 per part size. */
+class MultiDigester {
+  private readonly whole = createHash('md5');
+  private readonly parts: { size: number; current: Hash; filled: number; done: Buffer[] }[];
+  private total = 0;
+
+  constructor(partSizes: readonly number[]) {
+    this.parts = [...new Set(partSizes)].map((size) => ({
+      size,
+      current: createHash('md5'),
+      filled: 0,
+      done: [],
+    }));
+  }
+
+  update(chunk: Buffer): void {
+    this.whole.update(chunk);
+    this.total += chunk.length;
+    for (const p of this.parts) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const take = Math.min(p.size - p.filled, chunk.length - offset);
+        p.current.update(chunk.subarray(offset, offset + take));
+        p.filled += take;
+        offset += take;
+        if (p.filled === p.size) {
+          p.done.push(p.current.digest());
+          p.current = createHash('md5');
+          p.filled = 0;
+        }
+      }
+    }
+  }
+
+  finish(): Digest {
+    const multipart = new Map<number, string>();
+    const partDigests = new Map<number, Buffer[]>();
+    for (const p of this.parts) {
+      // The last, short part; a zero-byte object is still one (empty) part.
+      if (p.filled > 0 || p.done.length === 0) p.done.push(p.current.digest());
+      multipart.set(p.size, multipartEtag(p.done));
+      partDigests.set(p.size, p.done);
+    }
+    return { md5: this.whole.digest('hex'), size: this.total, multipart, partDigests };
+  }
+}
+
+export function digestBuffer(data: Buffer, partSizes: readonly number[] = []): Digest {
+  const d = new MultiDigester(partSizes);
+  d.update(data);
+  return d.finish();
+}
+
+/** Digests a file from disk in 1 MiB chunks; memory stays flat whatever the file size. */
+export async function digestFile(
+  filePath: string,
+  partSizes: readonly number[] = [],
+  signal?: AbortSignal,
+): Promise<Digest> {
+  const d = new MultiDigester(partSizes);
+  const handle = await open(filePath, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      d.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return d.finish();
+}
+
+export function md5Base64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
+}

@@ -1,0 +1,107 @@
+/**
+ * Gathers what the plan needs to know about each local file's content, doing as little work
+ * as possible: no remote object or a different size → nothing to hash; same size → one read
+ * that computes the MD5 and the multipart ETag for every plausible part size; and only when
+ * that proves nothing, one HEAD for the MD5 s3ship stored in metadata (and, where the store
+ * supports it, the exact part size from `PartNumber=1`).
+ */
+import os from 'node:os';
+import pLimit from 'p-limit';
+import { readBody } from './body.js';
+import type { DeployConfig } from './config.js';
+import { candidatePartSizes, ourPartSize, parseEtag } from './etag.js';
+import { digestBuffer, digestFile, type Digest } from './hash.js';
+import type { LocalContent } from './plan.js';
+import type { LocalFile } from './scan.js';
+import { settingsResolver, type ResolvedSettings } from './settings.js';
+import type { ObjectStore, RemoteObject } from './store/store.js';
+import { MD5_METADATA_KEY } from './upload.js';
+
+export interface InspectOptions {
+  config: DeployConfig;
+  store: ObjectStore;
+  signal?: AbortSignal;
+}
+
+export async function inspectContent(
+  files: readonly LocalFile[],
+  remote: ReadonlyMap<string, RemoteObject>,
+  options: InspectOptions,
+): Promise<Map<string, LocalContent>> {
+  const resolve = settingsResolver(options.config.rules);
+  // Hashing is CPU and disk work: a few more tasks than cores keeps both busy.
+  const limit = pLimit(Math.max(2, os.availableParallelism() * 2));
+  const content = new Map<string, LocalContent>();
+  await Promise.all(
+    files.map((file) =>
+      limit(async () => {
+        options.signal?.throwIfAborted();
+        const settings = resolve(file.relPath);
+        const found = await inspectOne(file, remote.get(file.key), settings, options);
+        content.set(file.key, { settings, ...found });
+      }),
+    ),
+  );
+  return content;
+}
+
+async function inspectOne(
+  file: LocalFile,
+  remote: RemoteObject | undefined,
+  settings: ResolvedSettings,
+  options: InspectOptions,
+): Promise<Omit<LocalContent, 'settings'>> {
+  const { config } = options;
+  if (settings.compress) {
+    // The upload size of a compressed file is only known after compressing it.
+    if (!remote) return { uploadSize: file.size };
+    const body = await readBody(file.absPath, settings);
+    const digest = digestBuffer(body, partSizesFor(body.length, remote, config));
+    return withStoredMd5(body.length, digest, remote, options);
+  }
+  if (!remote || remote.size !== file.size) return { uploadSize: file.size };
+  let digest = await digestFile(file.absPath, partSizesFor(file.size, remote, config), options.signal);
+  return withStoredMd5(file.size, digest, remote, options, async (exactPartSize) => {
+    digest = await digestFile(file.absPath, [exactPartSize], options.signal);
+    return digest;
+  });
+}
+
+/** Part sizes worth hashing for a multipart remote ETag: ours first, then other tools'. */
+function partSizesFor(size: number, remote: RemoteObject, config: DeployConfig): number[] {
+  const etag = parseEtag(remote.etag);
+  if (etag.parts === undefined) return [];
+  return candidatePartSizes(size, etag.parts, [ourPartSize(size, config.multipart.partSize)]);
+}
+
+function etagProvesEqual(digest: Digest, remote: RemoteObject): boolean {
+  const etag = parseEtag(remote.etag);
+  if (!etag.md5Shaped) return false;
+  if (etag.parts === undefined) return etag.hex === digest.md5;
+  return [...digest.multipart.values()].includes(`${etag.hex}-${etag.parts}`);
+}
+
+/**
+ * When the ETag does not prove the bytes equal, ask the object itself: the MD5 s3ship stored
+ * in its metadata (SSE-KMS and some stores have non-MD5 ETags), and for multipart objects the
+ * size of part 1 (S3 answers `PartNumber=1` heads; Ceph RGW 16 ignores them).
+ */
+async function withStoredMd5(
+  uploadSize: number,
+  digest: Digest,
+  remote: RemoteObject,
+  options: InspectOptions,
+  rehash?: (exactPartSize: number) => Promise<Digest>,
+): Promise<Omit<LocalContent, 'settings'>> {
+  if (etagProvesEqual(digest, remote)) return { uploadSize, digest };
+  const multipart = parseEtag(remote.etag).parts !== undefined;
+  const head = await options.store.head(remote.key, { ...(multipart ? { partNumber: 1 } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  if (!head) return { uploadSize, digest };
+  const storedMd5 = head.metadata[MD5_METADATA_KEY];
+  const exact = head.partsCount !== undefined && head.size < uploadSize ? head.size : undefined;
+  if (rehash && exact !== undefined && !digest.multipart.has(exact)) {
+    const again = await rehash(exact);
+    if (etagProvesEqual(again, remote)) return { uploadSize, digest: again };
+  }
+  return { uploadSize, digest, ...(storedMd5 ? { storedMd5 } : {}) };
+}

@@ -1,0 +1,167 @@
+/**
+ * The plan: a pure function of the local files (with digests where they were needed), the
+ * remote listing and the rules. Every key gets an action and the reason for it; `s3ship plan`
+ * prints it and the executor carries it out without deciding anything again.
+ */
+import type { Digest } from './hash.js';
+import type { ResolvedSettings } from './settings.js';
+import { parseEtag } from './etag.js';
+import { isUnderPrefix } from './keys.js';
+import type { LocalFile } from './scan.js';
+import type { RemoteObject } from './store/store.js';
+
+export type Action = 'upload' | 'skip' | 'delete' | 'keep';
+
+export type Reason =
+  /** No object under that key. */
+  | 'new'
+  /** Sizes differ: changed, no hashing needed. */
+  | 'size'
+  /** Same size, content digest differs from the object's ETag (or stored MD5). */
+  | 'changed'
+  /** The object's ETag is not MD5-derived and it carries no MD5 of ours: cannot prove equal. */
+  | 'unverifiable'
+  /** `--force`. */
+  | 'force'
+  /** Same bytes. */
+  | 'unchanged'
+  /** Under the prefix but no longer in the source. */
+  | 'stale'
+  /** Stale, but more keys are stale than max_delete allows: nothing is deleted. */
+  | 'over-max-delete'
+  /** Stale, but deletes are off. */
+  | 'delete-off';
+
+export interface PlanItem {
+  key: string;
+  action: Action;
+  reason: Reason;
+  /** Bytes to upload (after compression) or the remote size for deletes. */
+  size: number;
+  /** The local file, for uploads and skips. */
+  file?: LocalFile;
+  /** Headers and settings the object gets (uploads). */
+  settings?: ResolvedSettings;
+  /** A human explanation, e.g. which part size matched. */
+  detail?: string;
+  /** MD5 of the upload bytes when the plan computed it; the executor checks the file still has it. */
+  md5?: string;
+}
+
+export interface Plan {
+  /** Non-entry uploads, then entry documents: the order the executor runs them in. */
+  assets: PlanItem[];
+  entries: PlanItem[];
+  deletes: PlanItem[];
+  /** Skips and kept keys, for the report. */
+  others: PlanItem[];
+}
+
+/** What is known about one local file's content when the plan is made. */
+export interface LocalContent {
+  /** What the rules say about this file. */
+  settings: ResolvedSettings;
+  /** Size of the bytes that would be uploaded (after compression). */
+  uploadSize: number;
+  /** Digest of those bytes, computed only when a remote object of the same size exists. */
+  digest?: Digest;
+  /** The MD5 s3ship stored in the object's metadata, read when the ETag did not prove equality. */
+  storedMd5?: string;
+}
+
+export interface PlanInput {
+  files: readonly LocalFile[];
+  content: ReadonlyMap<string, LocalContent>;
+  remote: ReadonlyMap<string, RemoteObject>;
+  prefix: string;
+  delete: { enabled: boolean; max: number };
+  force: boolean;
+  /** Restricts uploads to keys for which this returns true (sharding); deletes then never run. */
+  owns?: (key: string) => boolean;
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const plan: Plan = { assets: [], entries: [], deletes: [], others: [] };
+  const localKeys = new Set<string>();
+  for (const file of input.files) {
+    localKeys.add(file.key);
+    if (input.owns && !input.owns(file.key)) continue;
+    const content = input.content.get(file.key);
+    if (!content) throw new Error(`buildPlan: no content entry for ${file.key}`);
+    const item = compareOne(file, content, input.remote.get(file.key), input.force);
+    if (item.action === 'skip') plan.others.push(item);
+    else (file.entry ? plan.entries : plan.assets).push(item);
+  }
+  const stale = [...input.remote.values()].filter(
+    (o) => !localKeys.has(o.key) && isUnderPrefix(o.key, input.prefix),
+  );
+  planDeletes(plan, stale, input);
+  return plan;
+}
+
+function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void {
+  const { enabled, max } = input.delete;
+  const reason: Reason | undefined = !enabled || input.owns ? 'delete-off' : stale.length > max ? 'over-max-delete' : undefined;
+  for (const o of stale) {
+    const item: PlanItem = { key: o.key, action: reason ? 'keep' : 'delete', reason: reason ?? 'stale', size: o.size };
+    (reason ? plan.others : plan.deletes).push(item);
+  }
+}
+
+/** Decides one key. Cheapest evidence first: existence, size, then digests. */
+export function compareOne(file: LocalFile, content: LocalContent, remote: RemoteObject | undefined, force: boolean): PlanItem {
+  const base = {
+    key: file.key,
+    size: content.uploadSize,
+    file,
+    settings: content.settings,
+    ...(content.digest ? { md5: content.digest.md5 } : {}),
+  };
+  if (!remote) return { ...base, action: 'upload', reason: 'new' };
+  if (force) return { ...base, action: 'upload', reason: 'force' };
+  if (remote.size !== content.uploadSize) {
+    return { ...base, action: 'upload', reason: 'size', detail: `${remote.size} → ${content.uploadSize} bytes` };
+  }
+  const match = digestMatches(content, remote.etag);
+  if (match.equal) return { ...base, action: 'skip', reason: 'unchanged', ...(match.detail ? { detail: match.detail } : {}) };
+  return { ...base, action: 'upload', reason: match.reason, ...(match.detail ? { detail: match.detail } : {}) };
+}
+
+type MatchResult = { equal: true; detail?: string } | { equal: false; reason: Reason; detail?: string };
+
+function digestMatches(content: LocalContent, rawEtag: string): MatchResult {
+  const { digest, storedMd5 } = content;
+  const etag = parseEtag(rawEtag);
+  if (digest) {
+    if (etag.md5Shaped && etag.parts === undefined && etag.hex === digest.md5) return { equal: true };
+    if (etag.md5Shaped && etag.parts !== undefined) {
+      for (const [partSize, value] of digest.multipart) {
+        if (value === `${etag.hex}-${etag.parts}`) {
+          return { equal: true, detail: `multipart ETag matched with ${partSize / 1048576} MiB parts` };
+        }
+      }
+    }
+    if (storedMd5 !== undefined && storedMd5 === digest.md5) {
+      return { equal: true, detail: 'MD5 stored in object metadata matched' };
+    }
+  }
+  if (!digest) return { equal: false, reason: 'changed', detail: 'not hashed' };
+  if (!etag.md5Shaped && storedMd5 === undefined) {
+    return { equal: false, reason: 'unverifiable', detail: `ETag "${rawEtag}" is not an MD5 and the object has no s3ship MD5 metadata; uploading to be sure` };
+  }
+  if (etag.parts !== undefined && storedMd5 === undefined) {
+    return { equal: false, reason: 'changed', detail: `no tried part size (${[...digest.multipart.keys()].map((p) => `${p / 1048576} MiB`).join(', ') || 'none'}) reproduces ETag ${rawEtag}` };
+  }
+  return { equal: false, reason: 'changed', detail: 'content differs (MD5)' };
+}
+
+export function planCounts(plan: Plan): { upload: number; delete: number; skip: number; keep: number; uploadBytes: number } {
+  const uploads = [...plan.assets, ...plan.entries];
+  return {
+    upload: uploads.length,
+    delete: plan.deletes.length,
+    skip: plan.others.filter((i) => i.action === 'skip').length,
+    keep: plan.others.filter((i) => i.action === 'keep').length,
+    uploadBytes: uploads.reduce((n, i) => n + i.size, 0),
+  };
+}

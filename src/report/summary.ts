@@ -1,0 +1,109 @@
+/**
+ * The numbers of a run, the one-line summary every CI log ends with, and the `--json`
+ * document. Derived from the plan and the outcomes only.
+ */
+import type { RunResult } from '../deploy.js';
+import type { PlanItem } from '../plan.js';
+
+export interface Counts {
+  uploaded: number;
+  uploadedBytes: number;
+  skipped: number;
+  deleted: number;
+  /** Keys the plan wanted deleted. */
+  deletePlanned: number;
+  /** Stale keys kept (deletes off, or more than max_delete). */
+  kept: number;
+  failed: number;
+  notRun: number;
+}
+
+export function countsOf(result: RunResult): Counts {
+  const { plan, outcomes } = result;
+  const skipped = plan.others.filter((i) => i.action === 'skip').length;
+  const kept = plan.others.filter((i) => i.action === 'keep').length;
+  if (!outcomes) {
+    const uploads = [...plan.assets, ...plan.entries];
+    return { uploaded: uploads.length, uploadedBytes: sum(uploads), skipped, deleted: plan.deletes.length, deletePlanned: plan.deletes.length, kept, failed: 0, notRun: 0 };
+  }
+  const done = outcomes.filter((o) => o.status === 'done');
+  const doneUploads = done.filter((o) => o.item.action === 'upload').map((o) => o.item);
+  return {
+    uploaded: doneUploads.length,
+    uploadedBytes: sum(doneUploads),
+    skipped,
+    deleted: done.filter((o) => o.item.action === 'delete').length,
+    deletePlanned: plan.deletes.length,
+    kept,
+    failed: outcomes.filter((o) => o.status === 'failed').length,
+    notRun: outcomes.filter((o) => o.status === 'not-run').length,
+  };
+}
+
+const sum = (items: PlanItem[]) => items.reduce((n, i) => n + i.size, 0);
+
+const number = (n: number) => n.toLocaleString('en-US');
+
+/** Decimal units, one decimal: `1.2 MB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `uploaded 3 (1.2 MB), skipped 1,997, deleted 1 of 1, 0 failed` (or `would upload …`). */
+export function summaryLine(counts: Counts, dryRun: boolean): string {
+  const verb = dryRun ? 'would upload' : 'uploaded';
+  const parts = [
+    `${verb} ${number(counts.uploaded)} (${formatBytes(counts.uploadedBytes)})`,
+    `skipped ${number(counts.skipped)}`,
+    dryRun ? `delete ${number(counts.deletePlanned)}` : `deleted ${number(counts.deleted)} of ${number(counts.deletePlanned)}`,
+  ];
+  if (counts.kept > 0) parts.push(`kept ${number(counts.kept)} stale`);
+  if (!dryRun) parts.push(`${number(counts.failed)} failed`);
+  if (counts.notRun > 0) parts.push(`${number(counts.notRun)} not run`);
+  return parts.join(', ');
+}
+
+export interface JsonItem {
+  key: string;
+  action: PlanItem['action'];
+  reason: PlanItem['reason'];
+  size: number;
+  detail?: string;
+  status?: string;
+  error?: string;
+}
+
+/** The `--json` document: counts, bytes, and every key with its action and reason. */
+export function jsonReport(result: RunResult, command: string, dryRun: boolean, warnings: string[]) {
+  const status = new Map(result.outcomes?.map((o) => [o.item, o]) ?? []);
+  const { plan } = result;
+  const items: JsonItem[] = [...plan.assets, ...plan.entries, ...plan.deletes, ...plan.others].map((item) => {
+    const outcome = status.get(item);
+    return {
+      key: item.key,
+      action: item.action,
+      reason: item.reason,
+      size: item.size,
+      ...(item.detail ? { detail: item.detail } : {}),
+      ...(outcome ? { status: outcome.status } : {}),
+      ...(outcome?.message ? { error: outcome.message } : {}),
+    };
+  });
+  return {
+    command,
+    dryRun,
+    target: { bucket: result.target.bucket, prefix: result.target.prefix, region: result.target.region ?? null, endpoint: result.target.endpoint ?? null },
+    counts: countsOf(result),
+    durationMs: result.durationMs,
+    fatal: result.fatal ?? null,
+    warnings,
+    items,
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The local side: walks the source directory and lists the files to publish, each with its
+ * object key. Safety first, because the source is often a build of an untrusted pull request:
+ * symlinks are followed only while they stay inside the source tree (a link to
+ * /proc/self/environ or ~/.aws/credentials must never be published), directory loops are
+ * detected, and anything that is not a regular file is skipped with a reason.
+ */
+import { opendir, realpath, stat } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { DeployConfig } from './config.js';
+import { S3shipError } from './errors.js';
+import { keyFor } from './keys.js';
+import { compileGlobs, type Matcher } from './settings.js';
+
+export interface LocalFile {
+  /** Path relative to the source, POSIX separators, NFC. Rules and globs match this. */
+  relPath: string;
+  key: string;
+  /** Path to read the bytes from. */
+  absPath: string;
+  size: number;
+  /** Entry documents (HTML by default) are uploaded after every other file. */
+  entry: boolean;
+}
+
+export interface Skipped {
+  relPath: string;
+  reason: string;
+}
+
+export interface ScanResult {
+  files: LocalFile[];
+  skipped: Skipped[];
+}
+
+/** Stats are issued in batches so a folder of 100k files neither serialises nor floods. */
+const STAT_BATCH = 256;
+
+export async function scanSource(config: DeployConfig): Promise<ScanResult> {
+  const root = await checkSource(config.source);
+  const ctx: WalkContext = {
+    root,
+    prefix: config.target.prefix,
+    include: compileGlobs(config.include),
+    exclude: compileGlobs(config.exclude),
+    entry: compileGlobs(config.entryDocuments),
+    followOutside: config.followOutsideSymlinks,
+    files: [],
+    skipped: [],
+  };
+  const rootStat = await stat(root);
+  await walk(ctx, root, '', new Set([`${rootStat.dev}:${rootStat.ino}`]));
+  ctx.files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { files: ctx.files, skipped: ctx.skipped };
+}
+
+/** Resolves the source and refuses what must never be deployed whole. */
+async function checkSource(source: string): Promise<string> {
+  let real: string;
+  let info: Stats;
+  try {
+    real = await realpath(source);
+    info = await stat(real);
+  } catch (cause) {
+    throw new S3shipError(
+      'SOURCE_INVALID',
+      `Source directory ${source} does not exist — set "source" in the spec or --source to the folder your build writes (e.g. ./public or ./dist).`,
+      { cause },
+    );
+  }
+  if (!info.isDirectory()) {
+    throw new S3shipError('SOURCE_INVALID', `Source ${source} is a file, not a directory — point "source" at the folder that holds it.`);
+  }
+  const home = os.homedir();
+  if (real === path.parse(real).root || (home && real === (await realpath(home).catch(() => home)))) {
+    throw new S3shipError(
+      'SOURCE_INVALID',
+      `Source ${source} resolves to ${real}, the file-system root or the home directory — refusing to publish it; point "source" at your build output folder.`,
+    );
+  }
+  return real;
+}
+
+interface WalkContext {
+  root: string;
+  prefix: string;
+  include: Matcher;
+  exclude: Matcher;
+  entry: Matcher;
+  followOutside: boolean;
+  files: LocalFile[];
+  skipped: Skipped[];
+}
+
+/** Walks `dir` (whose path relative to the source is `rel`); `ancestors` holds dev:ino of the chain. */
+async function walk(ctx: WalkContext, dir: string, rel: string, ancestors: Set<string>): Promise<void> {
+  const entries: Dirent[] = [];
+  for await (const entry of await opendir(dir)) entries.push(entry);
+  for (let i = 0; i < entries.length; i += STAT_BATCH) {
+    const batch = entries.slice(i, i + STAT_BATCH);
+    const visited = await Promise.all(batch.map((e) => visit(ctx, dir, rel, e)));
+    for (const sub of visited) {
+      if (sub) await walkSubdir(ctx, sub, ancestors);
+    }
+  }
+}
+
+interface Subdir {
+  abs: string;
+  rel: string;
+  id: string;
+}
+
+async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>): Promise<void> {
+  if (ancestors.has(sub.id)) {
+    ctx.skipped.push({ relPath: sub.rel, reason: 'symlink loop (points back to a folder above it)' });
+    return;
+  }
+  const chain = new Set(ancestors).add(sub.id);
+  await walk(ctx, sub.abs, sub.rel, chain);
+}
+
+/** Classifies one directory entry: records a file, returns a subdirectory to walk, or skips. */
+async function visit(ctx: WalkContext, dir: string, parentRel: string, entry: Dirent): Promise<Subdir | undefined> {
+  const relPath = (parentRel ? `${parentRel}/${entry.name}` : entry.name).normalize('NFC');
+  let abs = path.join(dir, entry.name);
+  let info: Stats;
+  try {
+    if (entry.isSymbolicLink()) {
+      const target = await realpath(abs);
+      if (!isInside(ctx.root, target) && !ctx.followOutside) {
+        ctx.skipped.push({ relPath, reason: `symlink to ${target}, outside the source (set follow_outside_symlinks: true to publish it)` });
+        return undefined;
+      }
+      abs = target;
+    }
+    info = await stat(abs);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'dangling symlink' : `cannot be read (${code ?? String(error)})`;
+    ctx.skipped.push({ relPath, reason: why });
+    return undefined;
+  }
+  if (info.isDirectory()) {
+    return excludesWholeDir(ctx.exclude, relPath) ? undefined : { abs, rel: relPath, id: `${info.dev}:${info.ino}` };
+  }
+  if (!info.isFile()) {
+    ctx.skipped.push({ relPath, reason: 'not a regular file (FIFO, socket or device)' });
+    return undefined;
+  }
+  if (!ctx.include(relPath) || ctx.exclude(relPath)) return undefined;
+  const key = keyFor(ctx.prefix, relPath);
+  if (!key.ok) {
+    ctx.skipped.push({ relPath, reason: key.reason });
+    return undefined;
+  }
+  ctx.files.push({ relPath, key: key.key, absPath: abs, size: info.size, entry: ctx.entry(relPath) });
+  return undefined;
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Whether an exclude glob covers everything below a folder, so the walk can skip it (`.git/`,
+ * `node_modules/**`). Probed with names no real file has, at two depths: `dir/*` matches a
+ * child but not a grandchild, so it does not prune (its files are still matched one by one).
+ */
+function excludesWholeDir(exclude: Matcher, rel: string): boolean {
+  return exclude(rel) || (exclude(`${rel}/\u0000`) && exclude(`${rel}/\u0000/\u0000`));
+}

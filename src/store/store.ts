@@ -1,0 +1,98 @@
+/**
+ * The narrow interface the sync engine talks to. One S3 implementation (s3-store.ts); the
+ * plan and executor tests use an in-memory one that can be told to fail.
+ * Implementations do not retry: retries are the executor's, explicit and visible.
+ */
+import type { ResolvedSettings } from '../settings.js';
+
+export interface RemoteObject {
+  key: string;
+  size: number;
+  /** ETag as listed, quotes removed. */
+  etag: string;
+}
+
+export interface HeadResult {
+  size: number;
+  etag: string;
+  /** User metadata, keys lower-case without the x-amz-meta- prefix. */
+  metadata: Record<string, string>;
+  /** Set when the store answered a `PartNumber` head for a multipart object. */
+  partsCount?: number;
+}
+
+export interface PutInput {
+  key: string;
+  body: Buffer;
+  /** Base64 MD5 of body, sent as Content-MD5 so the store verifies the bytes. */
+  contentMd5: string;
+  settings: ResolvedSettings;
+  metadata: Record<string, string>;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface DeleteResult {
+  deleted: string[];
+  errors: { key: string; code: string; message: string }[];
+}
+
+/** Where a store writes: enough to name the bucket, ARNs and region in messages. */
+export interface StoreTarget {
+  bucket: string;
+  prefix: string;
+  region: string | undefined;
+  endpoint: string | undefined;
+}
+
+export interface ObjectStore {
+  readonly target: StoreTarget;
+  /** Lists every object under the prefix, a page at a time (ListObjectsV2). */
+  list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject[]>;
+  head(key: string, options?: { partNumber?: number; signal?: AbortSignal }): Promise<HeadResult | undefined>;
+  put(input: PutInput, signal?: AbortSignal): Promise<void>;
+  createMultipart(
+    input: Omit<PutInput, 'body' | 'contentMd5'>,
+    signal?: AbortSignal,
+  ): Promise<string>;
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Buffer,
+    contentMd5: string,
+    signal?: AbortSignal,
+  ): Promise<CompletedPart>;
+  completeMultipart(key: string, uploadId: string, parts: CompletedPart[], signal?: AbortSignal): Promise<void>;
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /** Deletes up to 1,000 keys in one request; per-key errors are returned, not thrown. */
+  deleteMany(keys: string[], signal?: AbortSignal): Promise<DeleteResult>;
+}
+
+/**
+ * A failed store request, classified. `code` is the S3 error code (`AccessDenied`, `SlowDown`)
+ * or a network code (`ECONNRESET`); the store sets `retryable` and `fatal` from it.
+ */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: {
+      status?: number;
+      retryable: boolean;
+      /** Fatal errors stop the whole deploy (bad credentials, missing bucket, access refused). */
+      fatal: boolean;
+      /** Seconds the store asked us to wait (Retry-After). */
+      retryAfter?: number;
+      operation: string;
+      key?: string;
+    },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

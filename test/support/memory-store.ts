@@ -1,0 +1,137 @@
+/**
+ * An in-memory ObjectStore for plan and executor tests (never as proof that S3 works). It
+ * computes real ETags (MD5, multipart), verifies Content-MD5, records the highest number of
+ * requests in flight, and can be told to fail chosen operations.
+ */
+import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { multipartEtag } from '../../src/etag.js';
+import { StoreError, type CompletedPart, type DeleteResult, type HeadResult, type ObjectStore, type PutInput, type RemoteObject, type StoreTarget } from '../../src/store/store.js';
+
+export interface StoredObject {
+  body: Buffer;
+  etag: string;
+  metadata: Record<string, string>;
+  contentType?: string;
+  cacheControl?: string;
+}
+
+export type FailureRule = (operation: string, key: string) => StoreError | undefined;
+
+export class MemoryStore implements ObjectStore {
+  readonly objects = new Map<string, StoredObject>();
+  readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }>();
+  readonly calls: { operation: string; key: string }[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  failures: FailureRule[] = [];
+  /** Milliseconds each request takes (lets concurrency build up). */
+  latencyMs = 0;
+  private nextUpload = 1;
+
+  constructor(readonly target: StoreTarget = { bucket: 'mem', prefix: '', region: undefined, endpoint: undefined }) {}
+
+  private async op<T>(operation: string, key: string, fn: () => T): Promise<T> {
+    this.calls.push({ operation, key });
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.latencyMs) await delay(this.latencyMs);
+      for (const rule of this.failures) {
+        const error = rule(operation, key);
+        if (error) throw error;
+      }
+      return fn();
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  count(operation: string): number {
+    return this.calls.filter((c) => c.operation === operation).length;
+  }
+
+  async *list(prefix: string): AsyncIterable<RemoteObject[]> {
+    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+    for (let i = 0; i < keys.length; i += 1000) {
+      yield await this.op('ListObjectsV2', prefix, () =>
+        keys.slice(i, i + 1000).map((key) => {
+          const o = this.objects.get(key)!;
+          return { key, size: o.body.length, etag: o.etag };
+        }),
+      );
+    }
+  }
+
+  head(key: string): Promise<HeadResult | undefined> {
+    return this.op('HeadObject', key, () => {
+      const o = this.objects.get(key);
+      return o && { size: o.body.length, etag: o.etag, metadata: o.metadata };
+    });
+  }
+
+  put(input: PutInput): Promise<void> {
+    return this.op('PutObject', input.key, () => {
+      const md5 = createHash('md5').update(input.body).digest();
+      if (md5.toString('base64') !== input.contentMd5) throw new StoreError('BadDigest', '', { retryable: true, fatal: false, operation: 'PutObject', key: input.key });
+      this.objects.set(input.key, {
+        body: Buffer.from(input.body),
+        etag: md5.toString('hex'),
+        metadata: input.metadata,
+        contentType: input.settings.contentType,
+        ...(input.settings.cacheControl ? { cacheControl: input.settings.cacheControl } : {}),
+      });
+    });
+  }
+
+  createMultipart(input: Omit<PutInput, 'body' | 'contentMd5'>): Promise<string> {
+    return this.op('CreateMultipartUpload', input.key, () => {
+      const id = `upload-${this.nextUpload++}`;
+      this.uploads.set(id, { key: input.key, parts: new Map(), metadata: input.metadata });
+      return id;
+    });
+  }
+
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, contentMd5: string): Promise<CompletedPart> {
+    return this.op('UploadPart', key, () => {
+      const upload = this.uploads.get(uploadId);
+      if (!upload) throw new StoreError('NoSuchUpload', '', { retryable: false, fatal: false, operation: 'UploadPart', key });
+      const md5 = createHash('md5').update(body).digest();
+      if (md5.toString('base64') !== contentMd5) throw new StoreError('BadDigest', '', { retryable: true, fatal: false, operation: 'UploadPart', key });
+      upload.parts.set(partNumber, Buffer.from(body));
+      return { partNumber, etag: md5.toString('hex') };
+    });
+  }
+
+  completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<void> {
+    return this.op('CompleteMultipartUpload', key, () => {
+      const upload = this.uploads.get(uploadId);
+      if (!upload) throw new StoreError('NoSuchUpload', '', { retryable: false, fatal: false, operation: 'CompleteMultipartUpload', key });
+      const bodies = parts.map((p) => upload.parts.get(p.partNumber)!);
+      const digests = bodies.map((b) => createHash('md5').update(b).digest());
+      this.objects.set(key, { body: Buffer.concat(bodies), etag: multipartEtag(digests), metadata: upload.metadata });
+      this.uploads.delete(uploadId);
+    });
+  }
+
+  abortMultipart(key: string, uploadId: string): Promise<void> {
+    return this.op('AbortMultipartUpload', key, () => void this.uploads.delete(uploadId));
+  }
+
+  deleteMany(keys: string[]): Promise<DeleteResult> {
+    return this.op('DeleteObjects', keys[0] ?? '', () => {
+      keys.forEach((k) => this.objects.delete(k));
+      return { deleted: keys, errors: [] };
+    });
+  }
+}
+
+/** Fails `operation` on keys matching `test`, `times` times (Infinity = always). */
+export function failOn(operation: string, test: (key: string) => boolean, code: string, options: { retryable?: boolean; fatal?: boolean; times?: number } = {}): FailureRule {
+  let left = options.times ?? Infinity;
+  return (op, key) => {
+    if (op !== operation || !test(key) || left <= 0) return undefined;
+    left--;
+    return new StoreError(code, '', { retryable: options.retryable ?? false, fatal: options.fatal ?? false, operation: op, key });
+  };
+}
