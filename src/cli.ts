@@ -45,9 +45,7 @@ async function deployOrPlan(options: CliOptions): Promise<ExitCode> {
     interrupt.abort(new S3shipError('INTERRUPTED', `Interrupted by ${signal}`));
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  if (!options.json) err(`s3ship ${options.dryRun ? 'plan' : 'deploy'}: ${config.source} → s3://${config.target.bucket}/${config.target.prefix}`);
   const result = await run({ config, dryRun: options.dryRun, force: options.force }, { env, emit: reporter.sink, signal: interrupt.signal });
-  if (!options.json) err(`credentials: ${result.credentialsSource}`);
   report(result, options, reporter.warnings);
   if (interrupt.signal.aborted) return 130;
   return exitCodeOf(result);

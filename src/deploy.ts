@@ -60,6 +60,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     deps.createStore?.(target, config) ??
     new S3Store({ target, pathStyle: config.target.pathStyle, credentials: credentials.provider, maxSockets: config.concurrency });
   try {
+    deps.emit({ type: 'start', source: config.source, target: `s3://${target.bucket}/${target.prefix}`, credentials: credentials.source, dryRun: options.dryRun });
     deps.emit({ type: 'phase', phase: 'scan' });
     const [local, remote] = await Promise.all([scanSource(config), listRemote(store, target, deps.signal)]);
     for (const s of local.skipped) deps.emit({ type: 'warning', message: `skipped ${s.relPath}: ${s.reason}` });

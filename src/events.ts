@@ -7,6 +7,7 @@ import type { Reason } from './plan.js';
 export type Phase = 'scan' | 'list' | 'compare' | 'upload-assets' | 'upload-entries' | 'delete';
 
 export type DeployEvent =
+  | { type: 'start'; source: string; target: string; credentials: string; dryRun: boolean }
   | { type: 'phase'; phase: Phase; count?: number }
   | { type: 'uploaded'; key: string; bytes: number; reason: Reason; parts: number }
   | { type: 'deleted'; key: string }

@@ -28,6 +28,8 @@ export interface Outcome {
   item: PlanItem;
   status: OutcomeStatus;
   message?: string;
+  /** Bytes actually sent, for uploads that are done. */
+  bytes?: number;
 }
 
 export interface ExecuteResult {
@@ -97,15 +99,15 @@ class Run {
   private async uploadOne(item: PlanItem): Promise<void> {
     if (this.stop.signal.aborted) return this.record(item, 'not-run', this.notRunReason());
     try {
-      const parts = await uploadFile(item, {
+      const sent = await uploadFile(item, {
         store: this.options.store,
         multipart: this.options.multipart,
         request: this.request,
         signal: this.stop.signal,
         warn: (message) => this.options.emit({ type: 'warning', message }),
       });
-      this.record(item, 'done');
-      this.options.emit({ type: 'uploaded', key: item.key, bytes: item.size, reason: item.reason, parts });
+      this.outcomes.push({ item, status: 'done', bytes: sent.bytes });
+      this.options.emit({ type: 'uploaded', key: item.key, bytes: sent.bytes, reason: item.reason, parts: sent.parts });
     } catch (error) {
       this.fail(item, 'upload', error);
     }

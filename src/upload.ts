@@ -28,8 +28,14 @@ export class FileChangedError extends Error {
   override readonly name = 'FileChangedError';
 }
 
-/** Uploads the item's file; returns the number of parts (1 for a single PUT). */
-export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<number> {
+export interface Uploaded {
+  /** Number of parts (1 for a single PUT). */
+  parts: number;
+  /** Bytes sent (after compression). */
+  bytes: number;
+}
+
+export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Uploaded> {
   const { file, settings } = item;
   if (!file || !settings) throw new Error(`plan item ${item.key} has no file to upload`);
   const onDisk = !settings.compress && file.size >= ctx.multipart.threshold;
@@ -45,15 +51,16 @@ export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<nu
   checkUnchanged(item, digest.md5);
   const metadata = { ...settings.metadata, [MD5_METADATA_KEY]: digest.md5 };
   if (body.length >= ctx.multipart.threshold) {
-    return uploadParts(item, body.length, settings, metadata, ctx, async (offset, length) => body.subarray(offset, offset + length), null);
+    const parts = await uploadParts(item, body.length, settings, metadata, ctx, async (offset, length) => body.subarray(offset, offset + length), null);
+    return { parts, bytes: body.length };
   }
   await ctx.request('PutObject', item.key, (signal) =>
     ctx.store.put({ key: item.key, body, contentMd5: md5Base64(digest.md5), settings, metadata }, signal),
   );
-  return 1;
+  return { parts: 1, bytes: body.length };
 }
 
-async function uploadPartsFromDisk(item: PlanItem, absPath: string, size: number, settings: ResolvedSettings, ctx: UploadContext): Promise<number> {
+async function uploadPartsFromDisk(item: PlanItem, absPath: string, size: number, settings: ResolvedSettings, ctx: UploadContext): Promise<Uploaded> {
   const partSize = ourPartSize(size, ctx.multipart.partSize);
   // One read up front gives the whole-file MD5 (stored in metadata at create time) and each
   // part's MD5, which every part read later must reproduce.
@@ -63,7 +70,8 @@ async function uploadPartsFromDisk(item: PlanItem, absPath: string, size: number
   }
   checkUnchanged(item, digest.md5);
   const metadata = { ...settings.metadata, [MD5_METADATA_KEY]: digest.md5 };
-  return uploadParts(item, size, settings, metadata, ctx, (offset, length) => readRange(absPath, offset, length), digest.partDigests.get(partSize) ?? null);
+  const parts = await uploadParts(item, size, settings, metadata, ctx, (offset, length) => readRange(absPath, offset, length), digest.partDigests.get(partSize) ?? null);
+  return { parts, bytes: size };
 }
 
 /**

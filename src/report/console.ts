@@ -20,6 +20,9 @@ export function consoleReporter(output: ConsoleOutput, options: { json: boolean 
   const say = options.json ? () => undefined : output.out;
   const sink = (event: DeployEvent) => {
     switch (event.type) {
+      case 'start':
+        if (!options.json) output.err(`s3ship ${event.dryRun ? 'plan' : 'deploy'}: ${event.source} → ${event.target} (credentials: ${event.credentials})`);
+        break;
       case 'phase':
         if (event.phase === 'upload-entries') say(`uploading ${event.count ?? 0} entry document(s) last`);
         if (event.phase === 'delete') say(`deleting ${event.count ?? 0} stale key(s)`);

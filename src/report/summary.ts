@@ -27,10 +27,10 @@ export function countsOf(result: RunResult): Counts {
     return { uploaded: uploads.length, uploadedBytes: sum(uploads), skipped, deleted: plan.deletes.length, deletePlanned: plan.deletes.length, kept, failed: 0, notRun: 0 };
   }
   const done = outcomes.filter((o) => o.status === 'done');
-  const doneUploads = done.filter((o) => o.item.action === 'upload').map((o) => o.item);
+  const doneUploads = done.filter((o) => o.item.action === 'upload');
   return {
     uploaded: doneUploads.length,
-    uploadedBytes: sum(doneUploads),
+    uploadedBytes: doneUploads.reduce((n, o) => n + (o.bytes ?? o.item.size), 0),
     skipped,
     deleted: done.filter((o) => o.item.action === 'delete').length,
     deletePlanned: plan.deletes.length,

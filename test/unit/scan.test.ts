@@ -1,0 +1,103 @@
+import { describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { keyFor } from '../../src/keys.js';
+import { scanSource } from '../../src/scan.js';
+import { tempTree, testConfig } from '../support/fixtures.js';
+
+const keysOf = async (source: string, extra = {}) => (await scanSource(testConfig(source, extra))).files.map((f) => f.key);
+
+describe('scan', () => {
+  test('dotfiles such as .well-known/ are published; .git/ is not', async () => {
+    const src = await tempTree({ '.well-known/security.txt': 'x', '.git/config': 'secret', 'a/.git/HEAD': 'x', 'index.html': 'x' });
+    expect(await keysOf(src)).toEqual(['.well-known/security.txt', 'index.html']);
+  });
+
+  test('keys get the prefix, POSIX separators and entry flags', async () => {
+    const src = await tempTree({ 'docs/index.html': 'x', 'docs/a.css': 'x' });
+    const { files } = await scanSource(testConfig(src, { target: { bucket: 'b', prefix: 'site/', region: undefined, endpoint: undefined, pathStyle: true } }));
+    expect(files.map((f) => [f.key, f.entry])).toEqual([['site/docs/a.css', false], ['site/docs/index.html', true]]);
+  });
+
+  test('include and exclude globs', async () => {
+    const src = await tempTree({ 'a.js': 'x', 'a.js.map': 'x', 'node_modules/x/y.js': 'x', 'b.txt': 'x' });
+    expect(await keysOf(src, { include: ['**/*.js', '**/*.map'], exclude: ['**/*.map', 'node_modules/**'] })).toEqual(['a.js']);
+  });
+
+  test('a symlink out of the tree (e.g. to credentials) is skipped with a reason', async () => {
+    const outside = await tempTree({ 'credentials': 'aws_secret_access_key=abc' });
+    const src = await tempTree({ 'index.html': 'x' });
+    await symlink(path.join(outside, 'credentials'), path.join(src, 'creds.txt'));
+    await symlink('/proc/self/environ', path.join(src, 'environ'));
+    const result = await scanSource(testConfig(src));
+    expect(result.files.map((f) => f.key)).toEqual(['index.html']);
+    expect(result.skipped.map((s) => s.relPath).sort()).toEqual(['creds.txt', 'environ']);
+    expect(result.skipped[0]?.reason).toMatch(/outside the source.*follow_outside_symlinks/);
+  });
+
+  test('symlinks inside the tree are followed; loops are detected, not followed forever', async () => {
+    const src = await tempTree({ 'real/a.txt': 'x' });
+    await symlink(path.join(src, 'real'), path.join(src, 'alias'));
+    await symlink('..', path.join(src, 'real', 'up'));
+    const result = await scanSource(testConfig(src));
+    expect(result.files.map((f) => f.key)).toEqual(['alias/a.txt', 'real/a.txt']);
+    expect(result.skipped.some((s) => /loop/.test(s.reason))).toBe(true);
+  });
+
+  test('FIFOs are skipped, zero-byte files are published', async () => {
+    const src = await tempTree({ 'empty.txt': '' });
+    execFileSync('mkfifo', [path.join(src, 'pipe')]);
+    const result = await scanSource(testConfig(src));
+    expect(result.files.map((f) => [f.key, f.size])).toEqual([['empty.txt', 0]]);
+    expect(result.skipped[0]).toMatchObject({ relPath: 'pipe', reason: expect.stringMatching(/not a regular file/) });
+  });
+
+  test('NFD names (macOS) become NFC keys', async () => {
+    const src = await tempTree({});
+    await writeFile(path.join(src, 'cafe\u0301.txt'), 'x');
+    expect(await keysOf(src)).toEqual(['caf\u00e9.txt']);
+  });
+
+  test('refuses the file-system root, the home directory and a missing folder', async () => {
+    await expect(scanSource(testConfig('/'))).rejects.toThrow(/root or the home directory/);
+    await expect(scanSource(testConfig(os.homedir()))).rejects.toThrow(/root or the home directory/);
+    await expect(scanSource(testConfig('/nonexistent/s3ship'))).rejects.toThrow(/does not exist.*--source/);
+  });
+
+  test('a key over 1,024 bytes is refused, not truncated', async () => {
+    const src = await tempTree({});
+    let dir = src;
+    for (let i = 0; i < 5; i++) {
+      dir = path.join(dir, 'd'.repeat(250));
+      await mkdir(dir);
+    }
+    await writeFile(path.join(dir, 'f.txt'), 'x');
+    const result = await scanSource(testConfig(src));
+    expect(result.files).toEqual([]);
+    expect(result.skipped[0]?.reason).toMatch(/at most 1024/);
+  });
+});
+
+describe('keyFor', () => {
+  test('property: a valid relative path maps to prefix + path, and never escapes the prefix', () => {
+    const segment = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/') && s !== '.' && s !== '..' && !/[\u0000-\u001f\u007f]/.test(s));
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), fc.constantFrom('', 'site/', 'a/b/'), (segments, prefix) => {
+        const rel = segments.join(path.sep);
+        const result = keyFor(prefix, rel);
+        if (!result.ok) return;
+        expect(result.key.startsWith(prefix)).toBe(true);
+        expect(result.key.slice(prefix.length)).toBe(segments.join('/').normalize('NFC'));
+        expect(result.key.split('/')).not.toContain('..');
+      }),
+    );
+  });
+
+  test('.. segments and control characters are refused', () => {
+    expect(keyFor('', '../x').ok).toBe(false);
+    expect(keyFor('', 'a\nb').ok).toBe(false);
+  });
+});
