@@ -94,6 +94,10 @@ const TABLE: Record<string, Explainer> = {
     cause: 'the store does not implement a header s3ship sent (often the default CRC checksum headers of recent AWS SDKs, or a storage class or encryption setting)',
     fix: 'remove storage_class / server_side_encryption from the rules for this store',
   }),
+  InvalidArgument: (e) => ({
+    cause: `the store refused a value in the ${e.details.operation} request — usually a rule's storage_class, server_side_encryption, acl or metadata that this store does not support`,
+    fix: 'check the rules that match this key (s3ship plan lists them) and remove or change the setting',
+  }),
   InvalidStorageClass: () => ({ cause: 'the store does not offer the storage class a rule asks for', fix: 'change or remove storage_class in the rules' }),
   EntityTooLarge: () => ({ cause: 'the object is larger than the store accepts in one request', fix: 'lower multipart.threshold' }),
   KMS: () => ({ cause: 'the KMS key is not usable by these credentials', fix: 'grant kms:GenerateDataKey and kms:Decrypt on the key, or fix sse_kms_key_id' }),

@@ -51,7 +51,7 @@ export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Up
   checkUnchanged(item, digest.md5);
   const metadata = { ...settings.metadata, [MD5_METADATA_KEY]: digest.md5 };
   if (body.length >= ctx.multipart.threshold) {
-    const parts = await uploadParts(item, body.length, settings, metadata, ctx, async (offset, length) => body.subarray(offset, offset + length), null);
+    const parts = await uploadParts(item, body.length, settings, metadata, ctx, (offset, length) => Promise.resolve(body.subarray(offset, offset + length)), null);
     return { parts, bytes: body.length };
   }
   await ctx.request('PutObject', item.key, (signal) =>

@@ -9,6 +9,7 @@ import {
   LineCounter,
   parseAllDocuments,
   visit,
+  type Alias,
   type Document,
   type Node,
   type YAMLError,
@@ -44,7 +45,10 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   const docs = parseAllDocuments(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // Checked below in linear time; yaml's own check is quadratic in the keys of a mapping.
+    uniqueKeys: false,
+    // Every problem is reported through the returned errors; nothing goes to the console.
+    logLevel: 'error',
   });
   const list: Document.Parsed[] = [...docs];
   // An empty stream (no document) still carries stream-level errors such as bad directives.
@@ -60,11 +64,36 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     seen.add(key);
     at(error.pos[0], yamlMessage(error));
   }
+  if (list[0] && problems.length === 0) {
+    for (const key of duplicateKeys(list[0])) {
+      at(
+        key.range?.[0] ?? 0,
+        `duplicate key "${keyText(key)}": each key may appear once per mapping`,
+      );
+    }
+  }
   const second = list[1];
   if (second) {
     at(second.range[0], 'a spec holds one YAML document; remove the second "---" and what follows');
   }
   return { doc: list[0], lineCounter, problems };
+}
+
+/** Second and later occurrences of a key in each mapping (compared as the JS object would). */
+function duplicateKeys(doc: Document.Parsed): Node[] {
+  const found: Node[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue;
+        const text = keyText(key);
+        if (seen.has(text) && found.length < MAX_YAML_ERRORS) found.push(key);
+        seen.add(text);
+      }
+    },
+  });
+  return found;
 }
 
 /** The problem reported for a file over {@link MAX_SPEC_BYTES}. */
@@ -79,43 +108,89 @@ export function tooLarge(file: string, bytes: number): SpecProblem {
 }
 
 function yamlMessage(error: YAMLError): string {
-  if (error.code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once per mapping';
   if (error.code === 'RESOURCE_EXHAUSTION') return 'the document is nested too deeply';
   if (error.code === 'TAG_RESOLVE_FAILED') return `${error.message}; plain YAML values only`;
   return `YAML syntax error: ${error.message}`;
 }
 
 /** 1-based line and column of a source offset. */
-export function linePos(lineCounter: LineCounter, offset: number): { line: number; column: number } {
+export function linePos(
+  lineCounter: LineCounter,
+  offset: number,
+): { line: number; column: number } {
   const { line, col } = lineCounter.linePos(offset);
   return { line, column: col };
 }
 
 /**
- * Converts the document to plain JS. Alias bombs and dangling aliases become a problem
- * at the first offending alias instead of an exception.
+ * Converts the document to plain JS. Keys that JS objects cannot hold, alias bombs and
+ * dangling aliases become a problem at the offending node instead of a warning or exception.
  */
-export function toPlain(parsed: ParsedYaml, file: string): { value: unknown; problem?: SpecProblem } {
-  const { doc } = parsed;
+export function toPlain(
+  parsed: ParsedYaml,
+  file: string,
+): { value: unknown; problem?: SpecProblem } {
+  const { doc, lineCounter } = parsed;
   if (!doc) return { value: undefined };
+  const problemAt = (offset: number | undefined, message: string): SpecProblem => ({
+    file,
+    ...linePos(lineCounter, offset ?? doc.contents?.range[0] ?? 0),
+    path: '',
+    message,
+  });
+  const badKey = nonStringKey(doc);
+  if (badKey) {
+    const message = 'a key must be a plain string, not a list, mapping, alias or tagged value';
+    return { value: undefined, problem: problemAt(badKey.range?.[0], message) };
+  }
   try {
     return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (error) {
-    let offset = doc.contents?.range[0] ?? 0;
-    let message = 'too many alias (*name) expansions; a spec needs few, this looks like an alias bomb';
-    visit(doc, {
-      Alias(_key, node) {
-        if (node.resolve(doc) === undefined) {
-          offset = node.range?.[0] ?? offset;
-          message = `alias *${node.source} refers to no anchor; define &${node.source} before it`;
-          return visit.BREAK;
-        }
-        return undefined;
-      },
-    });
-    if (!(error instanceof ReferenceError)) message = `cannot read the document: ${String(error)}`;
-    return { value: undefined, problem: { file, ...linePos(parsed.lineCounter, offset), path: '', message } };
+    if (!(error instanceof ReferenceError)) {
+      return {
+        value: undefined,
+        problem: problemAt(0, `cannot read the document: ${String(error)}`),
+      };
+    }
+    const { first, dangling } = aliases(doc);
+    const message = dangling
+      ? `alias *${dangling.source} refers to no anchor; define &${dangling.source} before it`
+      : 'too many alias (*name) expansions; a spec needs few, this looks like an alias bomb';
+    return { value: undefined, problem: problemAt((dangling ?? first)?.range?.[0], message) };
   }
+}
+
+/** The first key that is not a plain scalar (a mapping, list, alias or binary value). */
+function nonStringKey(doc: Document.Parsed): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key: unknown = pair.key;
+      if (
+        key === null ||
+        (isScalar(key) && (typeof key.value !== 'object' || key.value === null))
+      ) {
+        return undefined;
+      }
+      found = key as Node;
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** The first alias, and the first one whose anchor is missing. */
+function aliases(doc: Document.Parsed): { first?: Alias; dangling?: Alias } {
+  const found: { first?: Alias; dangling?: Alias } = {};
+  visit(doc, {
+    Alias(_key, node) {
+      found.first ??= node;
+      if (node.resolve(doc) !== undefined) return undefined;
+      found.dangling = node;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** The key node and value node found at a path (either may be missing). */
@@ -126,7 +201,7 @@ export interface Located {
 
 /** Finds the nodes at `path`, following aliases; stops where the path leaves the document. */
 export function locate(doc: Document.Parsed, path: readonly PropertyKey[]): Located {
-  let found: Located = { value: doc.contents ?? undefined };
+  let found: Located = doc.contents ? { value: doc.contents } : {};
   for (const step of path) {
     let node: unknown = found.value;
     if (isAlias(node)) node = node.resolve(doc);

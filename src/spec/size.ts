@@ -10,7 +10,13 @@ export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?\\s*([KkMmGgTt][Ii]?)?[Bb]?$';
 
 const SIZE_RE = new RegExp(SIZE_PATTERN);
 
-const MULTIPLIERS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const MULTIPLIERS: Record<string, number> = {
+  '': 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+};
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;

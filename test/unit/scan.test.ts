@@ -83,6 +83,7 @@ describe('scan', () => {
 
 describe('keyFor', () => {
   test('property: a valid relative path maps to prefix + path, and never escapes the prefix', () => {
+    // eslint-disable-next-line no-control-regex
     const segment = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/') && s !== '.' && s !== '..' && !/[\u0000-\u001f\u007f]/.test(s));
     fc.assert(
       fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), fc.constantFrom('', 'site/', 'a/b/'), (segments, prefix) => {

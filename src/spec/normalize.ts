@@ -1,0 +1,79 @@
+/**
+ * From a validated spec (snake_case, defaults filled) to the DeployConfig the engine runs on.
+ * Nothing here can fail: every check lives in the schema, so all problems surface together.
+ */
+import path from 'node:path';
+import { DEFAULTS, type DeployConfig, type ObjectSettings, type Rule } from '../config.js';
+import type { Spec } from './schema.js';
+import { parseSize } from './size.js';
+
+/** Where relative paths resolve and which file the spec came from. */
+export interface NormalizeContext {
+  /** Absolute spec file path, when one was read. */
+  specFile: string | undefined;
+  /** Directory a relative `source` resolves against (spec file's dir, or cwd for --source). */
+  sourceBase: string;
+}
+
+/** Builds the DeployConfig; `spec` must have passed `specSchema`. */
+export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
+  const { target } = spec;
+  return {
+    specFile: ctx.specFile,
+    target: {
+      bucket: target.bucket,
+      prefix: normalizePrefix(target.prefix),
+      region: target.region,
+      endpoint: target.endpoint,
+      pathStyle: target.path_style ?? target.endpoint !== undefined,
+    },
+    source: path.resolve(ctx.sourceBase, spec.source),
+    include: [...spec.include],
+    exclude: [...DEFAULTS.exclude, ...spec.exclude],
+    followOutsideSymlinks: spec.follow_outside_symlinks,
+    rules: spec.rules.map(normalizeRule),
+    entryDocuments: [...spec.entry_documents],
+    delete: { enabled: spec.delete, max: spec.max_delete },
+    concurrency: spec.concurrency,
+    multipart: {
+      threshold: parseSize(spec.multipart.threshold),
+      partSize: parseSize(spec.multipart.part_size),
+    },
+  };
+}
+
+/** '' or 'a/b/': leading '/' dropped, one trailing '/' added. ('..' and '//' are schema errors.) */
+export function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, '').replace(/\/+$/, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
+}
+
+type SpecRule = Spec['rules'][number];
+
+function normalizeRule(rule: SpecRule): Rule {
+  const settings: ObjectSettings = {};
+  // Only fields the rule sets are copied: an absent field must not override an earlier rule.
+  const copy = <K extends keyof ObjectSettings>(
+    key: K,
+    value: ObjectSettings[K] | undefined,
+  ): void => {
+    if (value !== undefined) settings[key] = value;
+  };
+  copy('contentType', rule.content_type);
+  copy('cacheControl', rule.cache_control);
+  copy('contentDisposition', rule.content_disposition);
+  copy('contentLanguage', rule.content_language);
+  copy('compress', rule.compress);
+  copy('storageClass', rule.storage_class);
+  copy('serverSideEncryption', rule.server_side_encryption);
+  copy('sseKmsKeyId', rule.sse_kms_key_id);
+  copy('acl', rule.acl);
+  copy('websiteRedirect', rule.website_redirect);
+  if (rule.metadata) {
+    copy(
+      'metadata',
+      Object.fromEntries(Object.entries(rule.metadata).map(([k, v]) => [k.toLowerCase(), v])),
+    );
+  }
+  return { match: typeof rule.match === 'string' ? [rule.match] : [...rule.match], ...settings };
+}
