@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { awsCli, countRequests, createTestBucket, getObject, headObject, listKeys, makeTree, putObject, runCli } from '../support/s3.js';
+import { awsCli, countRequests, logOffset, requestsSince, createTestBucket, getObject, headObject, listKeys, makeTree, putObject, runCli } from '../support/s3.js';
 
 const MiB = 1024 * 1024;
 
@@ -15,11 +15,14 @@ interface Report {
   items: { key: string; action: string; reason: string; status?: string; detail?: string }[];
 }
 
-/** Runs `s3ship deploy --json` and returns the parsed report, the exit code and the gateway's PUT count. */
-async function deploy(args: string[], env?: Record<string, string | undefined>) {
-  const mark = await countRequests('PUT');
+/**
+ * Runs `s3ship deploy --json` and returns the parsed report, the exit code and the PUTs the
+ * gateway logged for `bucket` (the gateway is shared by parallel test files).
+ */
+async function deploy(bucket: string, args: string[], env?: Record<string, string | undefined>) {
+  const mark = logOffset();
   const result = await runCli(['deploy', '--json', ...args], env ? { env } : {});
-  const puts = (await countRequests('PUT', mark.offset)).count;
+  const puts = (await countRequests('PUT', mark, { bucket })).count;
   let report: Report | undefined;
   try {
     report = JSON.parse(result.stdout) as Report;
@@ -86,7 +89,7 @@ async function siteWithSpec(files = site(), options: SpecOptions = {}) {
 describe('deploy to the real gateway', () => {
   test('first deploy uploads every file, byte-identical, with the headers the rules set', async () => {
     const { bucket, spec, files } = await siteWithSpec();
-    const first = await deploy(['-c', spec]);
+    const first = await deploy(bucket, ['-c', spec]);
     expect(first.code).toBe(0);
     expect(first.report?.counts.uploaded).toBe(Object.keys(files).length);
     expect(first.puts).toBe(Object.keys(files).length);
@@ -108,11 +111,11 @@ describe('deploy to the real gateway', () => {
   });
 
   test('after touching every file (new mtimes, same bytes) a deploy uploads nothing', async () => {
-    const { source, spec, files } = await siteWithSpec();
-    expect((await deploy(['-c', spec])).code).toBe(0);
+    const { bucket, source, spec, files } = await siteWithSpec();
+    expect((await deploy(bucket, ['-c', spec])).code).toBe(0);
     const later = new Date(Date.now() + 3600_000);
     for (const rel of Object.keys(files)) await utimes(path.join(source, rel), later, later);
-    const second = await deploy(['-c', spec]);
+    const second = await deploy(bucket, ['-c', spec]);
     expect(second.code).toBe(0);
     expect(second.puts).toBe(0);
     expect(second.report?.counts).toMatchObject({ uploaded: 0, skipped: Object.keys(files).length });
@@ -120,11 +123,11 @@ describe('deploy to the real gateway', () => {
 
   test('a same-size one-byte edit uploads exactly that file', async () => {
     const { bucket, source, spec } = await siteWithSpec();
-    await deploy(['-c', spec]);
+    await deploy(bucket, ['-c', spec]);
     const file = path.join(source, 'assets/style.css');
     const before = await readFile(file, 'utf8');
     await writeFile(file, before.replace('#333', '#334'));
-    const second = await deploy(['-c', spec]);
+    const second = await deploy(bucket, ['-c', spec]);
     expect(second.puts).toBe(1);
     expect(second.report?.items.filter((i) => i.action === 'upload')).toEqual([expect.objectContaining({ key: 'assets/style.css', reason: 'changed' })]);
     expect((await getObject(bucket, 'assets/style.css')).body.toString()).toContain('#334');
@@ -134,11 +137,11 @@ describe('deploy to the real gateway', () => {
     const big = Buffer.alloc(21 * MiB);
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
     const { bucket, spec } = await siteWithSpec({ 'big.bin': big, 'index.html': 'x' }, { extra: 'multipart:\n  threshold: 8MiB\n  part_size: 5MiB\n' });
-    const first = await deploy(['-c', spec]);
+    const first = await deploy(bucket, ['-c', spec]);
     expect(first.code).toBe(0);
     expect((await headObject(bucket, 'big.bin')).etag).toMatch(/-5"?$/);
     expect((await getObject(bucket, 'big.bin')).body.equals(big)).toBe(true);
-    const second = await deploy(['-c', spec]);
+    const second = await deploy(bucket, ['-c', spec]);
     expect(second.puts).toBe(0);
     expect(second.report?.counts.uploaded).toBe(0);
   });
@@ -150,12 +153,12 @@ describe('deploy to the real gateway', () => {
     await makeTree(dir, { 'a.bin': a, 'b.bin': b });
     const bucket = await createTestBucket('awscli');
     await awsCli(['s3', 'cp', path.join(dir, 'a.bin'), `s3://${bucket}/a.bin`]);
-    const config = path.join(dir, 'aws-config');
+    const config = path.join(await mkdtemp(path.join(os.tmpdir(), 's3ship-awsconf-')), 'config');
     await writeFile(config, '[default]\ns3 =\n  multipart_chunksize = 6MB\n');
     await awsCli(['s3', 'cp', path.join(dir, 'b.bin'), `s3://${bucket}/b.bin`], { AWS_CONFIG_FILE: config });
     expect((await headObject(bucket, 'a.bin')).etag).toMatch(/-3"?$/); // 8 MiB parts
     expect((await headObject(bucket, 'b.bin')).etag).toMatch(/-6"?$/); // 6 MiB parts
-    const result = await deploy(['--source', dir, '--bucket', bucket, '--endpoint', endpoint, '--region', 'us-east-1']);
+    const result = await deploy(bucket, ['--source', dir, '--bucket', bucket, '--endpoint', endpoint, '--region', 'us-east-1']);
     expect(result.code).toBe(0);
     expect(result.puts).toBe(0);
     expect(result.report?.items.map((i) => [i.key, i.reason])).toEqual([['a.bin', 'unchanged'], ['b.bin', 'unchanged']]);
@@ -165,10 +168,10 @@ describe('deploy to the real gateway', () => {
     const names = ['a b.txt', 'c+d.txt', '100%.txt', 'e#f.txt', 'q?.txt', 'straße/naïve café.txt', '日本語.txt'];
     const files = Object.fromEntries(names.map((n) => [n, `content of ${n}`]));
     const { bucket, spec } = await siteWithSpec(files);
-    expect((await deploy(['-c', spec])).code).toBe(0);
+    expect((await deploy(bucket, ['-c', spec])).code).toBe(0);
     expect((await listKeys(bucket)).sort()).toEqual([...names].sort());
     for (const n of names) expect((await getObject(bucket, n)).body.toString()).toBe(`content of ${n}`);
-    expect((await deploy(['-c', spec])).puts).toBe(0);
+    expect((await deploy(bucket, ['-c', spec])).puts).toBe(0);
   });
 });
 
@@ -182,7 +185,7 @@ describe('--delete', () => {
 
   test('removes exactly the stale keys under the prefix and nothing outside it', async () => {
     const { bucket, spec } = await withStale();
-    const result = await deploy(['-c', spec, '--delete']);
+    const result = await deploy(bucket, ['-c', spec, '--delete']);
     expect(result.code).toBe(0);
     expect(result.report?.counts.deleted).toBe(2);
     expect((await listKeys(bucket)).sort()).toEqual(['other/keep.txt', 'site', 'site/a.js', 'site/index.html', 'sitemap.xml']);
@@ -190,14 +193,14 @@ describe('--delete', () => {
 
   test('is off unless asked: stale keys are kept', async () => {
     const { bucket, spec } = await withStale();
-    const result = await deploy(['-c', spec]);
+    const result = await deploy(bucket, ['-c', spec]);
     expect(result.report?.counts).toMatchObject({ deleted: 0, kept: 2 });
     expect(await listKeys(bucket, 'site/')).toContain('site/old.js');
   });
 
   test('max_delete is honoured: more stale keys than allowed → none deleted', async () => {
     const { bucket, spec } = await withStale();
-    const result = await deploy(['-c', spec, '--delete', '--max-delete', '1']);
+    const result = await deploy(bucket, ['-c', spec, '--delete', '--max-delete', '1']);
     expect(result.report?.counts).toMatchObject({ deleted: 0, kept: 2 });
     expect(result.report?.items.filter((i) => i.action === 'keep').every((i) => i.reason === 'over-max-delete')).toBe(true);
     expect(await listKeys(bucket, 'site/')).toEqual(expect.arrayContaining(['site/old.js', 'site/older/x.css']));
@@ -207,7 +210,7 @@ describe('--delete', () => {
     // The gateway refuses a storage class it does not have: a real, reproducible upload failure.
     const { bucket, spec, source } = await withStale('  - match: "cold.bin"\n    storage_class: DEEP_ARCHIVE\n');
     await writeFile(path.join(source, 'cold.bin'), 'archive me');
-    const result = await deploy(['-c', spec, '--delete']);
+    const result = await deploy(bucket, ['-c', spec, '--delete']);
     expect(result.code).not.toBe(0);
     expect(result.report?.counts.deleted).toBe(0);
     expect(await listKeys(bucket, 'site/')).toEqual(expect.arrayContaining(['site/old.js', 'site/older/x.css']));
@@ -234,11 +237,11 @@ describe('errors are one line with the cause and the fix', () => {
   test('a malformed spec: exit 2, every problem positioned, nothing sent', async () => {
     const { spec, source, bucket } = await siteWithSpec({ 'a.txt': 'a' });
     await writeFile(spec, `version: 1\nsource: ${source}\ntarget:\n  bukcet: ${bucket}\nconcurrency: lots\n`);
-    const mark = await countRequests('GET');
+    const mark = logOffset();
     const result = await runCli(['deploy', '-c', spec]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/s3ship\.yml:4:3: target\.bukcet: unknown key "bukcet"; did you mean "bucket"\?/);
     expect(result.stderr).toMatch(/s3ship\.yml:5:14: concurrency: .*integer/);
-    expect((await countRequests('GET', mark.offset)).count).toBe(0);
+    expect((await requestsSince(mark)).filter((r) => r.bucket === bucket)).toEqual([]);
   });
 });
