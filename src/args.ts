@@ -70,16 +70,25 @@ export function parseCliArgs(argv: string[]): CliOptions {
       },
     });
   } catch (error) {
-    throw new S3shipError('USAGE', `${(error as Error).message} — run "s3ship --help" for the flags.`);
+    throw new S3shipError(
+      'USAGE',
+      `${(error as Error).message} — run "s3ship --help" for the flags.`,
+    );
   }
   const { values, positionals } = parsed;
   const word = positionals[0] ?? (values.version ? 'version' : 'help');
   const command = (values.help ? 'help' : word) as Command;
   if (!COMMANDS.has(command)) {
-    throw new S3shipError('USAGE', `Unknown command "${word}" — expected deploy, plan or schema (see "s3ship --help").`);
+    throw new S3shipError(
+      'USAGE',
+      `Unknown command "${word}" — expected deploy, plan or schema (see "s3ship --help").`,
+    );
   }
   if (positionals.length > 1) {
-    throw new S3shipError('USAGE', `Unexpected argument "${positionals[1]}" — flags take the form --name value (see "s3ship --help").`);
+    throw new S3shipError(
+      'USAGE',
+      `Unexpected argument "${positionals[1]}" — flags take the form --name value (see "s3ship --help").`,
+    );
   }
   const overrides: SpecOverrides = {
     ...(values.source !== undefined ? { source: values.source } : {}),
@@ -88,8 +97,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
     ...(values.region !== undefined ? { region: values.region } : {}),
     ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
     ...(values.delete !== undefined ? { delete: values.delete } : {}),
-    ...(values['max-delete'] !== undefined ? { maxDelete: integerFlag('--max-delete', values['max-delete']) } : {}),
-    ...(values.concurrency !== undefined ? { concurrency: integerFlag('--concurrency', values.concurrency) } : {}),
+    ...(values['max-delete'] !== undefined
+      ? { maxDelete: integerFlag('--max-delete', values['max-delete']) }
+      : {}),
+    ...(values.concurrency !== undefined
+      ? { concurrency: integerFlag('--concurrency', values.concurrency) }
+      : {}),
   };
   return {
     command,
@@ -104,7 +117,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
 
 function integerFlag(flag: string, value: string): number {
   if (!/^\d+$/.test(value)) {
-    throw new S3shipError('USAGE', `${flag} expects a whole number, got "${value}" — e.g. ${flag} 16.`);
+    throw new S3shipError(
+      'USAGE',
+      `${flag} expects a whole number, got "${value}" — e.g. ${flag} 16.`,
+    );
   }
   return Number(value);
 }

@@ -21,7 +21,8 @@ export async function readRange(absPath: string, offset: number, length: number)
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
-      if (bytesRead === 0) throw new Error(`file ended at byte ${offset + filled}; expected ${offset + length}`);
+      if (bytesRead === 0)
+        throw new Error(`file ended at byte ${offset + filled}; expected ${offset + length}`);
       filled += bytesRead;
     }
     return buffer;

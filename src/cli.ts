@@ -37,7 +37,12 @@ async function main(argv: string[]): Promise<ExitCode> {
 
 async function deployOrPlan(options: CliOptions): Promise<ExitCode> {
   const env = process.env;
-  const config = await loadConfig({ ...(options.specFile ? { specFile: options.specFile } : {}), overrides: options.overrides, env, cwd: process.cwd() });
+  const config = await loadConfig({
+    ...(options.specFile ? { specFile: options.specFile } : {}),
+    overrides: options.overrides,
+    env,
+    cwd: process.cwd(),
+  });
   const reporter = consoleReporter({ out, err }, { json: options.json });
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -45,7 +50,10 @@ async function deployOrPlan(options: CliOptions): Promise<ExitCode> {
     interrupt.abort(new S3shipError('INTERRUPTED', `Interrupted by ${signal}`));
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  const result = await run({ config, dryRun: options.dryRun, force: options.force }, { env, emit: reporter.sink, signal: interrupt.signal });
+  const result = await run(
+    { config, dryRun: options.dryRun, force: options.force },
+    { env, emit: reporter.sink, signal: interrupt.signal },
+  );
   report(result, options, reporter.warnings);
   if (interrupt.signal.aborted) return 130;
   return exitCodeOf(result);
@@ -58,7 +66,9 @@ function report(result: RunResult, options: CliOptions, warnings: string[]): voi
   }
   if (options.dryRun) planLines(result.plan).forEach((l) => out(l));
   if (result.fatal) err(`error: ${result.fatal}`);
-  out(`${summaryLine(countsOf(result), options.dryRun)} in ${(result.durationMs / 1000).toFixed(1)} s`);
+  out(
+    `${summaryLine(countsOf(result), options.dryRun)} in ${(result.durationMs / 1000).toFixed(1)} s`,
+  );
 }
 
 function exitCodeOf(result: RunResult): ExitCode {
@@ -74,11 +84,17 @@ function fail(error: unknown): ExitCode {
     error.details.forEach((d) => err(`  ${d}`));
     return error.exitCode;
   }
-  err(`error: unexpected failure, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  err(
+    `error: unexpected failure, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   return 1;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (error: unknown) => { process.exitCode = fail(error); },
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = fail(error);
+  },
 );

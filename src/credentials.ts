@@ -12,7 +12,9 @@ export interface ResolvedCredentials {
   provider: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
-export function resolveCredentials(env: Readonly<Record<string, string | undefined>>): ResolvedCredentials {
+export function resolveCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+): ResolvedCredentials {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (accessKeyId && secretAccessKey) {
@@ -22,5 +24,8 @@ export function resolveCredentials(env: Readonly<Record<string, string | undefin
       provider: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },
     };
   }
-  return { source: 'AWS SDK default chain (profile, web identity, container or instance role)', provider: fromNodeProviderChain() };
+  return {
+    source: 'AWS SDK default chain (profile, web identity, container or instance role)',
+    provider: fromNodeProviderChain(),
+  };
 }

@@ -14,7 +14,12 @@ import { buildPlan, type Plan } from './plan.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { scanSource, type Skipped } from './scan.js';
 import { S3Store } from './store/s3-store.js';
-import { StoreError, type ObjectStore, type RemoteObject, type StoreTarget } from './store/store.js';
+import {
+  StoreError,
+  type ObjectStore,
+  type RemoteObject,
+  type StoreTarget,
+} from './store/store.js';
 
 export interface RunOptions {
   config: DeployConfig;
@@ -58,19 +63,50 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
   const credentials = resolveCredentials(deps.env);
   const store =
     deps.createStore?.(target, config) ??
-    new S3Store({ target, pathStyle: config.target.pathStyle, credentials: credentials.provider, maxSockets: config.concurrency });
+    new S3Store({
+      target,
+      pathStyle: config.target.pathStyle,
+      credentials: credentials.provider,
+      maxSockets: config.concurrency,
+    });
   try {
-    deps.emit({ type: 'start', source: config.source, target: `s3://${target.bucket}/${target.prefix}`, credentials: credentials.source, dryRun: options.dryRun });
+    deps.emit({
+      type: 'start',
+      source: config.source,
+      target: `s3://${target.bucket}/${target.prefix}`,
+      credentials: credentials.source,
+      dryRun: options.dryRun,
+    });
     deps.emit({ type: 'phase', phase: 'scan' });
-    const [local, remote] = await Promise.all([scanSource(config), listRemote(store, target, deps.signal)]);
-    for (const s of local.skipped) deps.emit({ type: 'warning', message: `skipped ${s.relPath}: ${s.reason}` });
+    const [local, remote] = await Promise.all([
+      scanSource(config),
+      listRemote(store, target, deps.signal),
+    ]);
+    for (const s of local.skipped)
+      deps.emit({ type: 'warning', message: `skipped ${s.relPath}: ${s.reason}` });
     deps.emit({ type: 'phase', phase: 'compare', count: local.files.length });
-    const content = await inspectContent(local.files, remote, { config, store, ...(deps.signal ? { signal: deps.signal } : {}) }).catch(
-      (error: unknown) => rethrowStoreError(error, target),
-    );
-    const plan = buildPlan({ files: local.files, content, remote, prefix: target.prefix, delete: config.delete, force: options.force });
+    const content = await inspectContent(local.files, remote, {
+      config,
+      store,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    }).catch((error: unknown) => rethrowStoreError(error, target));
+    const plan = buildPlan({
+      files: local.files,
+      content,
+      remote,
+      prefix: target.prefix,
+      delete: config.delete,
+      force: options.force,
+    });
     const base = { target, plan, skipped: local.skipped, credentialsSource: credentials.source };
-    if (options.dryRun) return { ...base, outcomes: undefined, fatal: undefined, fatalCode: undefined, durationMs: now() - started };
+    if (options.dryRun)
+      return {
+        ...base,
+        outcomes: undefined,
+        fatal: undefined,
+        fatalCode: undefined,
+        durationMs: now() - started,
+      };
     const result = await executePlan(plan, {
       store,
       concurrency: config.concurrency,
@@ -83,7 +119,8 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       ...base,
       outcomes: result.outcomes,
       fatal: result.fatal,
-      fatalCode: result.fatalError instanceof StoreError ? errorCodeFor(result.fatalError) : undefined,
+      fatalCode:
+        result.fatalError instanceof StoreError ? errorCodeFor(result.fatalError) : undefined,
       durationMs: now() - started,
     };
   } finally {
@@ -91,7 +128,11 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
   }
 }
 
-async function listRemote(store: ObjectStore, target: StoreTarget, signal?: AbortSignal): Promise<Map<string, RemoteObject>> {
+async function listRemote(
+  store: ObjectStore,
+  target: StoreTarget,
+  signal?: AbortSignal,
+): Promise<Map<string, RemoteObject>> {
   const remote = new Map<string, RemoteObject>();
   try {
     for await (const page of store.list(target.prefix, signal)) {
@@ -105,11 +146,20 @@ async function listRemote(store: ObjectStore, target: StoreTarget, signal?: Abor
 
 /** Turns a store error that stops the run before any upload into the error family. */
 function rethrowStoreError(error: unknown, target: StoreTarget): never {
-  if (error instanceof StoreError) throw new S3shipError(errorCodeFor(error), explainStoreError(error, target), { cause: error });
+  if (error instanceof StoreError)
+    throw new S3shipError(errorCodeFor(error), explainStoreError(error, target), { cause: error });
   throw error;
 }
 
-const CREDENTIAL_CODES = new Set(['SignatureDoesNotMatch', 'InvalidAccessKeyId', 'InvalidClientTokenId', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'CredentialsProviderError']);
+const CREDENTIAL_CODES = new Set([
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'CredentialsProviderError',
+]);
 
 export function errorCodeFor(error: StoreError): ErrorCode {
   if (CREDENTIAL_CODES.has(error.code)) return 'CREDENTIALS';

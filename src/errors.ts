@@ -68,9 +68,13 @@ export class SpecError extends S3shipError {
   readonly problems: readonly SpecProblem[];
   constructor(problems: SpecProblem[]) {
     const n = problems.length;
-    super('SPEC_INVALID', `The deploy spec has ${n} problem${n === 1 ? '' : 's'}; nothing was sent.`, {
-      details: problems.map(formatSpecProblem),
-    });
+    super(
+      'SPEC_INVALID',
+      `The deploy spec has ${n} problem${n === 1 ? '' : 's'}; nothing was sent.`,
+      {
+        details: problems.map(formatSpecProblem),
+      },
+    );
     this.problems = problems;
   }
 }

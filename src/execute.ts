@@ -44,13 +44,21 @@ export interface ExecuteResult {
 const DELETE_BATCH = 1000;
 
 /** Runs one store request through the shared limiter, with retries outside the slot. */
-export type RequestRunner = <T>(operation: string, key: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+export type RequestRunner = <T>(
+  operation: string,
+  key: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+) => Promise<T>;
 
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecuteResult> {
   const run = new Run(options);
   await run.uploadAll(plan.assets, 'upload-assets');
   if (run.clean) await run.uploadAll(plan.entries, 'upload-entries');
-  else run.skipAll(plan.entries, 'not uploaded: an asset failed, and entry documents wait for every asset');
+  else
+    run.skipAll(
+      plan.entries,
+      'not uploaded: an asset failed, and entry documents wait for every asset',
+    );
   if (run.clean) await run.deleteAll(plan.deletes);
   else run.skipAll(plan.deletes, 'not deleted: deletes run only when every upload succeeded');
   return run.result();
@@ -64,7 +72,9 @@ class Run {
 
   constructor(private readonly options: ExecuteOptions) {
     this.limit = pLimit(options.concurrency);
-    options.signal?.addEventListener('abort', () => this.stop.abort(options.signal?.reason), { once: true });
+    options.signal?.addEventListener('abort', () => this.stop.abort(options.signal?.reason), {
+      once: true,
+    });
     if (options.signal?.aborted) this.stop.abort(options.signal.reason);
   }
 
@@ -84,7 +94,14 @@ class Run {
       {
         signal: this.stop.signal,
         onRetry: (error, attempt, waitMs) =>
-          this.options.emit({ type: 'retry', key, operation, code: error instanceof StoreError ? error.code : 'Error', attempt, waitMs }),
+          this.options.emit({
+            type: 'retry',
+            key,
+            operation,
+            code: error instanceof StoreError ? error.code : 'Error',
+            attempt,
+            waitMs,
+          }),
       },
     );
 
@@ -107,7 +124,13 @@ class Run {
         warn: (message) => this.options.emit({ type: 'warning', message }),
       });
       this.outcomes.push({ item, status: 'done', bytes: sent.bytes });
-      this.options.emit({ type: 'uploaded', key: item.key, bytes: sent.bytes, reason: item.reason, parts: sent.parts });
+      this.options.emit({
+        type: 'uploaded',
+        key: item.key,
+        bytes: sent.bytes,
+        reason: item.reason,
+        parts: sent.parts,
+      });
     } catch (error) {
       this.fail(item, 'upload', error);
     }
@@ -117,7 +140,8 @@ class Run {
     if (items.length === 0) return;
     this.options.emit({ type: 'phase', phase: 'delete', count: items.length });
     const batches: PlanItem[][] = [];
-    for (let i = 0; i < items.length; i += DELETE_BATCH) batches.push(items.slice(i, i + DELETE_BATCH));
+    for (let i = 0; i < items.length; i += DELETE_BATCH)
+      batches.push(items.slice(i, i + DELETE_BATCH));
     await Promise.all(batches.map((batch) => this.deleteBatch(batch)));
   }
 
@@ -126,13 +150,24 @@ class Run {
     const first = batch[0]?.key ?? '';
     try {
       const result = await this.request('DeleteObjects', first, (signal) =>
-        this.options.store.deleteMany(batch.map((i) => i.key), signal),
+        this.options.store.deleteMany(
+          batch.map((i) => i.key),
+          signal,
+        ),
       );
       const errors = new Map(result.errors.map((e) => [e.key, e]));
       for (const item of batch) {
         const error = errors.get(item.key);
         if (error) {
-          const message = explainStoreError(new StoreError(error.code, error.message, { retryable: false, fatal: false, operation: 'DeleteObjects', key: item.key }), this.options.store.target);
+          const message = explainStoreError(
+            new StoreError(error.code, error.message, {
+              retryable: false,
+              fatal: false,
+              operation: 'DeleteObjects',
+              key: item.key,
+            }),
+            this.options.store.target,
+          );
           this.record(item, 'failed', message);
           this.options.emit({ type: 'failed', key: item.key, operation: 'delete', message });
         } else {
@@ -153,7 +188,10 @@ class Run {
     if (this.stop.signal.aborted && !(error instanceof StoreError)) {
       return this.record(item, 'not-run', this.notRunReason());
     }
-    const message = error instanceof StoreError ? explainStoreError(error, this.options.store.target) : describeLocalError(item, error);
+    const message =
+      error instanceof StoreError
+        ? explainStoreError(error, this.options.store.target)
+        : describeLocalError(item, error);
     this.record(item, 'failed', message);
     this.options.emit({ type: 'failed', key: item.key, operation, message });
     if (error instanceof StoreError && error.details.fatal && !this.fatal) {
@@ -163,7 +201,9 @@ class Run {
   }
 
   private notRunReason(): string {
-    return this.fatal ? `not run: stopped after a fatal error` : 'not run: the deploy was interrupted';
+    return this.fatal
+      ? `not run: stopped after a fatal error`
+      : 'not run: the deploy was interrupted';
   }
 
   private record(item: PlanItem, status: OutcomeStatus, message?: string): void {

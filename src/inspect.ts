@@ -60,7 +60,11 @@ async function inspectOne(
     return withStoredMd5(body.length, digest, remote, options);
   }
   if (!remote || remote.size !== file.size) return { uploadSize: file.size };
-  let digest = await digestFile(file.absPath, partSizesFor(file.size, remote, config), options.signal);
+  let digest = await digestFile(
+    file.absPath,
+    partSizesFor(file.size, remote, config),
+    options.signal,
+  );
   return withStoredMd5(file.size, digest, remote, options, async (exactPartSize) => {
     digest = await digestFile(file.absPath, [exactPartSize], options.signal);
     return digest;
@@ -95,7 +99,10 @@ async function withStoredMd5(
 ): Promise<Omit<LocalContent, 'settings'>> {
   if (etagProvesEqual(digest, remote)) return { uploadSize, digest };
   const multipart = parseEtag(remote.etag).parts !== undefined;
-  const head = await options.store.head(remote.key, { ...(multipart ? { partNumber: 1 } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  const head = await options.store.head(remote.key, {
+    ...(multipart ? { partNumber: 1 } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   if (!head) return { uploadSize, digest };
   const storedMd5 = head.metadata[MD5_METADATA_KEY];
   const exact = head.partsCount !== undefined && head.size < uploadSize ? head.size : undefined;

@@ -101,15 +101,26 @@ export function buildPlan(input: PlanInput): Plan {
 
 function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void {
   const { enabled, max } = input.delete;
-  const reason: Reason | undefined = !enabled || input.owns ? 'delete-off' : stale.length > max ? 'over-max-delete' : undefined;
+  const reason: Reason | undefined =
+    !enabled || input.owns ? 'delete-off' : stale.length > max ? 'over-max-delete' : undefined;
   for (const o of stale) {
-    const item: PlanItem = { key: o.key, action: reason ? 'keep' : 'delete', reason: reason ?? 'stale', size: o.size };
+    const item: PlanItem = {
+      key: o.key,
+      action: reason ? 'keep' : 'delete',
+      reason: reason ?? 'stale',
+      size: o.size,
+    };
     (reason ? plan.others : plan.deletes).push(item);
   }
 }
 
 /** Decides one key. Cheapest evidence first: existence, size, then digests. */
-export function compareOne(file: LocalFile, content: LocalContent, remote: RemoteObject | undefined, force: boolean): PlanItem {
+export function compareOne(
+  file: LocalFile,
+  content: LocalContent,
+  remote: RemoteObject | undefined,
+  force: boolean,
+): PlanItem {
   const base = {
     key: file.key,
     size: content.uploadSize,
@@ -120,24 +131,45 @@ export function compareOne(file: LocalFile, content: LocalContent, remote: Remot
   if (!remote) return { ...base, action: 'upload', reason: 'new' };
   if (force) return { ...base, action: 'upload', reason: 'force' };
   if (remote.size !== content.uploadSize) {
-    return { ...base, action: 'upload', reason: 'size', detail: `${remote.size} → ${content.uploadSize} bytes` };
+    return {
+      ...base,
+      action: 'upload',
+      reason: 'size',
+      detail: `${remote.size} → ${content.uploadSize} bytes`,
+    };
   }
   const match = digestMatches(content, remote.etag);
-  if (match.equal) return { ...base, action: 'skip', reason: 'unchanged', ...(match.detail ? { detail: match.detail } : {}) };
-  return { ...base, action: 'upload', reason: match.reason, ...(match.detail ? { detail: match.detail } : {}) };
+  if (match.equal)
+    return {
+      ...base,
+      action: 'skip',
+      reason: 'unchanged',
+      ...(match.detail ? { detail: match.detail } : {}),
+    };
+  return {
+    ...base,
+    action: 'upload',
+    reason: match.reason,
+    ...(match.detail ? { detail: match.detail } : {}),
+  };
 }
 
-type MatchResult = { equal: true; detail?: string } | { equal: false; reason: Reason; detail?: string };
+type MatchResult =
+  { equal: true; detail?: string } | { equal: false; reason: Reason; detail?: string };
 
 function digestMatches(content: LocalContent, rawEtag: string): MatchResult {
   const { digest, storedMd5 } = content;
   const etag = parseEtag(rawEtag);
   if (digest) {
-    if (etag.md5Shaped && etag.parts === undefined && etag.hex === digest.md5) return { equal: true };
+    if (etag.md5Shaped && etag.parts === undefined && etag.hex === digest.md5)
+      return { equal: true };
     if (etag.md5Shaped && etag.parts !== undefined) {
       for (const [partSize, value] of digest.multipart) {
         if (value === `${etag.hex}-${etag.parts}`) {
-          return { equal: true, detail: `multipart ETag matched with ${partSize / 1048576} MiB parts` };
+          return {
+            equal: true,
+            detail: `multipart ETag matched with ${partSize / 1048576} MiB parts`,
+          };
         }
       }
     }
@@ -147,15 +179,29 @@ function digestMatches(content: LocalContent, rawEtag: string): MatchResult {
   }
   if (!digest) return { equal: false, reason: 'changed', detail: 'not hashed' };
   if (!etag.md5Shaped && storedMd5 === undefined) {
-    return { equal: false, reason: 'unverifiable', detail: `ETag "${rawEtag}" is not an MD5 and the object has no s3ship MD5 metadata; uploading to be sure` };
+    return {
+      equal: false,
+      reason: 'unverifiable',
+      detail: `ETag "${rawEtag}" is not an MD5 and the object has no s3ship MD5 metadata; uploading to be sure`,
+    };
   }
   if (etag.parts !== undefined && storedMd5 === undefined) {
-    return { equal: false, reason: 'changed', detail: `no tried part size (${[...digest.multipart.keys()].map((p) => `${p / 1048576} MiB`).join(', ') || 'none'}) reproduces ETag ${rawEtag}` };
+    return {
+      equal: false,
+      reason: 'changed',
+      detail: `no tried part size (${[...digest.multipart.keys()].map((p) => `${p / 1048576} MiB`).join(', ') || 'none'}) reproduces ETag ${rawEtag}`,
+    };
   }
   return { equal: false, reason: 'changed', detail: 'content differs (MD5)' };
 }
 
-export function planCounts(plan: Plan): { upload: number; delete: number; skip: number; keep: number; uploadBytes: number } {
+export function planCounts(plan: Plan): {
+  upload: number;
+  delete: number;
+  skip: number;
+  keep: number;
+  uploadBytes: number;
+} {
   const uploads = [...plan.assets, ...plan.entries];
   return {
     upload: uploads.length,

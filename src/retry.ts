@@ -42,7 +42,10 @@ export function backoffMs(policy: RetryPolicy, attempt: number, error: unknown):
 export async function withRetry<T>(
   op: (attempt: number) => Promise<T>,
   policy: RetryPolicy,
-  options: { signal?: AbortSignal; onRetry?: (error: unknown, attempt: number, waitMs: number) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onRetry?: (error: unknown, attempt: number, waitMs: number) => void;
+  } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();

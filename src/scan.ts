@@ -71,10 +71,16 @@ async function checkSource(source: string): Promise<string> {
     );
   }
   if (!info.isDirectory()) {
-    throw new S3shipError('SOURCE_INVALID', `Source ${source} is a file, not a directory — point "source" at the folder that holds it.`);
+    throw new S3shipError(
+      'SOURCE_INVALID',
+      `Source ${source} is a file, not a directory — point "source" at the folder that holds it.`,
+    );
   }
   const home = os.homedir();
-  if (real === path.parse(real).root || (home && real === (await realpath(home).catch(() => home)))) {
+  if (
+    real === path.parse(real).root ||
+    (home && real === (await realpath(home).catch(() => home)))
+  ) {
     throw new S3shipError(
       'SOURCE_INVALID',
       `Source ${source} resolves to ${real}, the file-system root or the home directory — refusing to publish it; point "source" at your build output folder.`,
@@ -95,7 +101,12 @@ interface WalkContext {
 }
 
 /** Walks `dir` (whose path relative to the source is `rel`); `ancestors` holds dev:ino of the chain. */
-async function walk(ctx: WalkContext, dir: string, rel: string, ancestors: Set<string>): Promise<void> {
+async function walk(
+  ctx: WalkContext,
+  dir: string,
+  rel: string,
+  ancestors: Set<string>,
+): Promise<void> {
   const entries: Dirent[] = [];
   for await (const entry of await opendir(dir)) entries.push(entry);
   for (let i = 0; i < entries.length; i += STAT_BATCH) {
@@ -115,7 +126,10 @@ interface Subdir {
 
 async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>): Promise<void> {
   if (ancestors.has(sub.id)) {
-    ctx.skipped.push({ relPath: sub.rel, reason: 'symlink loop (points back to a folder above it)' });
+    ctx.skipped.push({
+      relPath: sub.rel,
+      reason: 'symlink loop (points back to a folder above it)',
+    });
     return;
   }
   const chain = new Set(ancestors).add(sub.id);
@@ -123,7 +137,12 @@ async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>)
 }
 
 /** Classifies one directory entry: records a file, returns a subdirectory to walk, or skips. */
-async function visit(ctx: WalkContext, dir: string, parentRel: string, entry: Dirent): Promise<Subdir | undefined> {
+async function visit(
+  ctx: WalkContext,
+  dir: string,
+  parentRel: string,
+  entry: Dirent,
+): Promise<Subdir | undefined> {
   const relPath = (parentRel ? `${parentRel}/${entry.name}` : entry.name).normalize('NFC');
   let abs = path.join(dir, entry.name);
   let info: Stats;
@@ -131,7 +150,10 @@ async function visit(ctx: WalkContext, dir: string, parentRel: string, entry: Di
     if (entry.isSymbolicLink()) {
       const target = await realpath(abs);
       if (!isInside(ctx.root, target) && !ctx.followOutside) {
-        ctx.skipped.push({ relPath, reason: `symlink to ${target}, outside the source (set follow_outside_symlinks: true to publish it)` });
+        ctx.skipped.push({
+          relPath,
+          reason: `symlink to ${target}, outside the source (set follow_outside_symlinks: true to publish it)`,
+        });
         return undefined;
       }
       abs = target;
@@ -139,12 +161,19 @@ async function visit(ctx: WalkContext, dir: string, parentRel: string, entry: Di
     info = await stat(abs);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ELOOP' ? 'symlink loop' : code === 'ENOENT' ? 'dangling symlink' : `cannot be read (${code ?? String(error)})`;
+    const why =
+      code === 'ELOOP'
+        ? 'symlink loop'
+        : code === 'ENOENT'
+          ? 'dangling symlink'
+          : `cannot be read (${code ?? String(error)})`;
     ctx.skipped.push({ relPath, reason: why });
     return undefined;
   }
   if (info.isDirectory()) {
-    return excludesWholeDir(ctx.exclude, relPath) ? undefined : { abs, rel: relPath, id: `${info.dev}:${info.ino}` };
+    return excludesWholeDir(ctx.exclude, relPath)
+      ? undefined
+      : { abs, rel: relPath, id: `${info.dev}:${info.ino}` };
   }
   if (!info.isFile()) {
     ctx.skipped.push({ relPath, reason: 'not a regular file (FIFO, socket or device)' });
@@ -156,7 +185,13 @@ async function visit(ctx: WalkContext, dir: string, parentRel: string, entry: Di
     ctx.skipped.push({ relPath, reason: key.reason });
     return undefined;
   }
-  ctx.files.push({ relPath, key: key.key, absPath: abs, size: info.size, entry: ctx.entry(relPath) });
+  ctx.files.push({
+    relPath,
+    key: key.key,
+    absPath: abs,
+    size: info.size,
+    entry: ctx.entry(relPath),
+  });
   return undefined;
 }
 

@@ -45,32 +45,61 @@ export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Up
     throw new FileChangedError(`cannot read ${file.relPath}: ${(error as Error).message}`);
   });
   if (!settings.compress && body.length !== file.size) {
-    throw new FileChangedError(`${file.relPath} changed since it was scanned (${file.size} → ${body.length} bytes); run the deploy again`);
+    throw new FileChangedError(
+      `${file.relPath} changed since it was scanned (${file.size} → ${body.length} bytes); run the deploy again`,
+    );
   }
   const digest = digestBuffer(body);
   checkUnchanged(item, digest.md5);
   const metadata = { ...settings.metadata, [MD5_METADATA_KEY]: digest.md5 };
   if (body.length >= ctx.multipart.threshold) {
-    const parts = await uploadParts(item, body.length, settings, metadata, ctx, (offset, length) => Promise.resolve(body.subarray(offset, offset + length)), null);
+    const parts = await uploadParts(
+      item,
+      body.length,
+      settings,
+      metadata,
+      ctx,
+      (offset, length) => Promise.resolve(body.subarray(offset, offset + length)),
+      null,
+    );
     return { parts, bytes: body.length };
   }
   await ctx.request('PutObject', item.key, (signal) =>
-    ctx.store.put({ key: item.key, body, contentMd5: md5Base64(digest.md5), settings, metadata }, signal),
+    ctx.store.put(
+      { key: item.key, body, contentMd5: md5Base64(digest.md5), settings, metadata },
+      signal,
+    ),
   );
   return { parts: 1, bytes: body.length };
 }
 
-async function uploadPartsFromDisk(item: PlanItem, absPath: string, size: number, settings: ResolvedSettings, ctx: UploadContext): Promise<Uploaded> {
+async function uploadPartsFromDisk(
+  item: PlanItem,
+  absPath: string,
+  size: number,
+  settings: ResolvedSettings,
+  ctx: UploadContext,
+): Promise<Uploaded> {
   const partSize = ourPartSize(size, ctx.multipart.partSize);
   // One read up front gives the whole-file MD5 (stored in metadata at create time) and each
   // part's MD5, which every part read later must reproduce.
   const digest = await digestFile(absPath, [partSize], ctx.signal);
   if (digest.size !== size) {
-    throw new FileChangedError(`${item.file?.relPath ?? item.key} changed since it was scanned (${size} → ${digest.size} bytes); run the deploy again`);
+    throw new FileChangedError(
+      `${item.file?.relPath ?? item.key} changed since it was scanned (${size} → ${digest.size} bytes); run the deploy again`,
+    );
   }
   checkUnchanged(item, digest.md5);
   const metadata = { ...settings.metadata, [MD5_METADATA_KEY]: digest.md5 };
-  const parts = await uploadParts(item, size, settings, metadata, ctx, (offset, length) => readRange(absPath, offset, length), digest.partDigests.get(partSize) ?? null);
+  const parts = await uploadParts(
+    item,
+    size,
+    settings,
+    metadata,
+    ctx,
+    (offset, length) => readRange(absPath, offset, length),
+    digest.partDigests.get(partSize) ?? null,
+  );
   return { parts, bytes: size };
 }
 
@@ -99,18 +128,31 @@ async function uploadParts(
   try {
     const parts = await Promise.all(
       Array.from({ length: count }, (_, index) =>
-        sendPart(item.key, uploadId, index, { size, partSize, readPart, expected, ctx, signal: local.signal }).catch((error: unknown) => {
+        sendPart(item.key, uploadId, index, {
+          size,
+          partSize,
+          readPart,
+          expected,
+          ctx,
+          signal: local.signal,
+        }).catch((error: unknown) => {
           local.abort(error);
           throw error;
         }),
       ),
     );
-    await ctx.request('CompleteMultipartUpload', item.key, (signal) => ctx.store.completeMultipart(item.key, uploadId, parts, signal));
+    await ctx.request('CompleteMultipartUpload', item.key, (signal) =>
+      ctx.store.completeMultipart(item.key, uploadId, parts, signal),
+    );
     return count;
   } catch (error) {
-    await ctx.store.abortMultipart(item.key, uploadId).catch((abortError: unknown) =>
-      ctx.warn(`Could not abort the multipart upload ${uploadId} of ${item.key}: ${String(abortError)} — remove it with a lifecycle rule (AbortIncompleteMultipartUpload).`),
-    );
+    await ctx.store
+      .abortMultipart(item.key, uploadId)
+      .catch((abortError: unknown) =>
+        ctx.warn(
+          `Could not abort the multipart upload ${uploadId} of ${item.key}: ${String(abortError)} — remove it with a lifecycle rule (AbortIncompleteMultipartUpload).`,
+        ),
+      );
     throw error;
   } finally {
     ctx.signal.removeEventListener('abort', onStop);
@@ -126,7 +168,12 @@ interface PartJob {
   signal: AbortSignal;
 }
 
-async function sendPart(key: string, uploadId: string, index: number, job: PartJob): Promise<CompletedPart> {
+async function sendPart(
+  key: string,
+  uploadId: string,
+  index: number,
+  job: PartJob,
+): Promise<CompletedPart> {
   const offset = index * job.partSize;
   const length = Math.min(job.partSize, job.size - offset);
   return job.ctx.request('UploadPart', key, async (requestSignal) => {
@@ -135,14 +182,25 @@ async function sendPart(key: string, uploadId: string, index: number, job: PartJ
     const md5 = createHash('md5').update(body).digest();
     const want = job.expected?.[index];
     if (want && !want.equals(md5)) {
-      throw new FileChangedError(`${key}: part ${index + 1} changed while uploading; run the deploy again`);
+      throw new FileChangedError(
+        `${key}: part ${index + 1} changed while uploading; run the deploy again`,
+      );
     }
-    return job.ctx.store.uploadPart(key, uploadId, index + 1, body, md5.toString('base64'), AbortSignal.any([requestSignal, job.signal]));
+    return job.ctx.store.uploadPart(
+      key,
+      uploadId,
+      index + 1,
+      body,
+      md5.toString('base64'),
+      AbortSignal.any([requestSignal, job.signal]),
+    );
   });
 }
 
 function checkUnchanged(item: PlanItem, md5: string): void {
   if (item.md5 !== undefined && item.md5 !== md5) {
-    throw new FileChangedError(`${item.file?.relPath ?? item.key} changed between hashing and upload; run the deploy again`);
+    throw new FileChangedError(
+      `${item.file?.relPath ?? item.key} changed between hashing and upload; run the deploy again`,
+    );
   }
 }

@@ -15,20 +15,29 @@ export interface ConsoleReporter {
   warnings: string[];
 }
 
-export function consoleReporter(output: ConsoleOutput, options: { json: boolean }): ConsoleReporter {
+export function consoleReporter(
+  output: ConsoleOutput,
+  options: { json: boolean },
+): ConsoleReporter {
   const warnings: string[] = [];
   const say = options.json ? () => undefined : output.out;
   const sink = (event: DeployEvent) => {
     switch (event.type) {
       case 'start':
-        if (!options.json) output.err(`s3ship ${event.dryRun ? 'plan' : 'deploy'}: ${event.source} → ${event.target} (credentials: ${event.credentials})`);
+        if (!options.json)
+          output.err(
+            `s3ship ${event.dryRun ? 'plan' : 'deploy'}: ${event.source} → ${event.target} (credentials: ${event.credentials})`,
+          );
         break;
       case 'phase':
-        if (event.phase === 'upload-entries') say(`uploading ${event.count ?? 0} entry document(s) last`);
+        if (event.phase === 'upload-entries')
+          say(`uploading ${event.count ?? 0} entry document(s) last`);
         if (event.phase === 'delete') say(`deleting ${event.count ?? 0} stale key(s)`);
         break;
       case 'uploaded':
-        say(`upload  ${event.key}  (${event.reason}, ${formatBytes(event.bytes)}${event.parts > 1 ? `, ${event.parts} parts` : ''})`);
+        say(
+          `upload  ${event.key}  (${event.reason}, ${formatBytes(event.bytes)}${event.parts > 1 ? `, ${event.parts} parts` : ''})`,
+        );
         break;
       case 'deleted':
         say(`delete  ${event.key}`);
@@ -37,7 +46,9 @@ export function consoleReporter(output: ConsoleOutput, options: { json: boolean 
         output.err(`error: ${event.message}`);
         break;
       case 'retry':
-        output.err(`retry ${event.attempt}: ${event.operation} ${event.key} got ${event.code}; waiting ${event.waitMs} ms`);
+        output.err(
+          `retry ${event.attempt}: ${event.operation} ${event.key} got ${event.code}; waiting ${event.waitMs} ms`,
+        );
         break;
       case 'warning':
         warnings.push(event.message);

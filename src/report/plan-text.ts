@@ -9,5 +9,10 @@ function line(item: PlanItem): string {
 }
 
 export function planLines(plan: Plan): string[] {
-  return [...plan.assets, ...plan.entries, ...plan.deletes, ...plan.others.filter((i) => i.action === 'keep')].map(line);
+  return [
+    ...plan.assets,
+    ...plan.entries,
+    ...plan.deletes,
+    ...plan.others.filter((i) => i.action === 'keep'),
+  ].map(line);
 }

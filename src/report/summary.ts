@@ -24,7 +24,16 @@ export function countsOf(result: RunResult): Counts {
   const kept = plan.others.filter((i) => i.action === 'keep').length;
   if (!outcomes) {
     const uploads = [...plan.assets, ...plan.entries];
-    return { uploaded: uploads.length, uploadedBytes: sum(uploads), skipped, deleted: plan.deletes.length, deletePlanned: plan.deletes.length, kept, failed: 0, notRun: 0 };
+    return {
+      uploaded: uploads.length,
+      uploadedBytes: sum(uploads),
+      skipped,
+      deleted: plan.deletes.length,
+      deletePlanned: plan.deletes.length,
+      kept,
+      failed: 0,
+      notRun: 0,
+    };
   }
   const done = outcomes.filter((o) => o.status === 'done');
   const doneUploads = done.filter((o) => o.item.action === 'upload');
@@ -62,7 +71,9 @@ export function summaryLine(counts: Counts, dryRun: boolean): string {
   const parts = [
     `${verb} ${number(counts.uploaded)} (${formatBytes(counts.uploadedBytes)})`,
     `skipped ${number(counts.skipped)}`,
-    dryRun ? `delete ${number(counts.deletePlanned)}` : `deleted ${number(counts.deleted)} of ${number(counts.deletePlanned)}`,
+    dryRun
+      ? `delete ${number(counts.deletePlanned)}`
+      : `deleted ${number(counts.deleted)} of ${number(counts.deletePlanned)}`,
   ];
   if (counts.kept > 0) parts.push(`kept ${number(counts.kept)} stale`);
   if (!dryRun) parts.push(`${number(counts.failed)} failed`);
@@ -81,25 +92,37 @@ export interface JsonItem {
 }
 
 /** The `--json` document: counts, bytes, and every key with its action and reason. */
-export function jsonReport(result: RunResult, command: string, dryRun: boolean, warnings: string[]) {
+export function jsonReport(
+  result: RunResult,
+  command: string,
+  dryRun: boolean,
+  warnings: string[],
+) {
   const status = new Map(result.outcomes?.map((o) => [o.item, o]) ?? []);
   const { plan } = result;
-  const items: JsonItem[] = [...plan.assets, ...plan.entries, ...plan.deletes, ...plan.others].map((item) => {
-    const outcome = status.get(item);
-    return {
-      key: item.key,
-      action: item.action,
-      reason: item.reason,
-      size: item.size,
-      ...(item.detail ? { detail: item.detail } : {}),
-      ...(outcome ? { status: outcome.status } : {}),
-      ...(outcome?.message ? { error: outcome.message } : {}),
-    };
-  });
+  const items: JsonItem[] = [...plan.assets, ...plan.entries, ...plan.deletes, ...plan.others].map(
+    (item) => {
+      const outcome = status.get(item);
+      return {
+        key: item.key,
+        action: item.action,
+        reason: item.reason,
+        size: item.size,
+        ...(item.detail ? { detail: item.detail } : {}),
+        ...(outcome ? { status: outcome.status } : {}),
+        ...(outcome?.message ? { error: outcome.message } : {}),
+      };
+    },
+  );
   return {
     command,
     dryRun,
-    target: { bucket: result.target.bucket, prefix: result.target.prefix, region: result.target.region ?? null, endpoint: result.target.endpoint ?? null },
+    target: {
+      bucket: result.target.bucket,
+      prefix: result.target.prefix,
+      region: result.target.region ?? null,
+      endpoint: result.target.endpoint ?? null,
+    },
     counts: countsOf(result),
     durationMs: result.durationMs,
     fatal: result.fatal ?? null,

@@ -6,18 +6,49 @@ import { StoreError } from './store.js';
 
 /** Throttling, transient server trouble and network hiccups: worth another attempt. */
 const RETRYABLE = new Set([
-  'SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException',
-  'ServiceUnavailable', 'InternalError', 'RequestTimeout', 'RequestTimeoutException', 'BadDigest',
-  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ECONNREFUSED', 'EAI_AGAIN', 'TimeoutError',
-  'NetworkingError', 'EHOSTUNREACH', 'ENETUNREACH',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'InternalError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'BadDigest',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'TimeoutError',
+  'NetworkingError',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
 ]);
 
 /** Errors that will fail every other request too: stop instead of failing file after file. */
 const FATAL = new Set([
-  'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'InvalidClientTokenId', 'ExpiredToken', 'InvalidToken',
-  'TokenRefreshRequired', 'AccessDenied', 'AllAccessDisabled', 'NoSuchBucket', 'PermanentRedirect',
-  'AuthorizationHeaderMalformed', 'RequestTimeTooSkewed', 'AccessControlListNotSupported', 'InvalidRequest',
-  'ECONNREFUSED', 'ENOTFOUND', 'CredentialsProviderError', 'NotImplemented', 'InvalidStorageClass',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'AccessDenied',
+  'AllAccessDisabled',
+  'NoSuchBucket',
+  'PermanentRedirect',
+  'AuthorizationHeaderMalformed',
+  'RequestTimeTooSkewed',
+  'AccessControlListNotSupported',
+  'InvalidRequest',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'CredentialsProviderError',
+  'NotImplemented',
+  'InvalidStorageClass',
 ]);
 
 interface SdkErrorShape {
@@ -38,14 +69,27 @@ const STATUS_CODES: Record<number, string> = {
   503: 'SlowDown',
 };
 
-export function toStoreError(error: unknown, operation: string, key: string | undefined): StoreError {
+export function toStoreError(
+  error: unknown,
+  operation: string,
+  key: string | undefined,
+): StoreError {
   if (error instanceof StoreError) return error;
   const e = (error ?? {}) as SdkErrorShape;
   const status = e.$metadata?.httpStatusCode;
-  const network = (e.cause as { code?: string } | undefined)?.code ?? (typeof e.code === 'string' ? e.code : undefined);
-  let code = e.Code ?? (e.name && e.name !== 'Error' && e.name !== 'UnknownError' ? e.name : undefined) ?? network;
+  const network =
+    (e.cause as { code?: string } | undefined)?.code ??
+    (typeof e.code === 'string' ? e.code : undefined);
+  let code =
+    e.Code ??
+    (e.name && e.name !== 'Error' && e.name !== 'UnknownError' ? e.name : undefined) ??
+    network;
   // HEAD responses have no body, so the SDK only knows the status ("403", "Forbidden", "UnknownError").
-  if ((!code || /^\d+$/.test(code) || code === 'Forbidden' || code === 'UnknownError') && status && STATUS_CODES[status]) {
+  if (
+    (!code || /^\d+$/.test(code) || code === 'Forbidden' || code === 'UnknownError') &&
+    status &&
+    STATUS_CODES[status]
+  ) {
     code = STATUS_CODES[status];
   }
   code ??= 'UnknownError';

@@ -21,7 +21,15 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ResolvedSettings } from '../settings.js';
 import { toStoreError } from './s3-errors.js';
-import type { CompletedPart, DeleteResult, HeadResult, ObjectStore, PutInput, RemoteObject, StoreTarget } from './store.js';
+import type {
+  CompletedPart,
+  DeleteResult,
+  HeadResult,
+  ObjectStore,
+  PutInput,
+  RemoteObject,
+  StoreTarget,
+} from './store.js';
 
 export interface S3StoreOptions {
   target: StoreTarget;
@@ -70,22 +78,35 @@ export class S3Store implements ObjectStore {
     do {
       const page = await this.call('ListObjectsV2', undefined, signal, (o) =>
         this.client.send(
-          new ListObjectsV2Command({ Bucket: this.target.bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: this.target.bucket,
+            Prefix: prefix || undefined,
+            ContinuationToken: token,
+          }),
           o,
         ),
       );
       yield (page.Contents ?? []).flatMap((o) =>
-        o.Key === undefined ? [] : [{ key: o.Key, size: o.Size ?? 0, etag: stripQuotes(o.ETag ?? '') }],
+        o.Key === undefined
+          ? []
+          : [{ key: o.Key, size: o.Size ?? 0, etag: stripQuotes(o.ETag ?? '') }],
       );
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
 
-  async head(key: string, options: { partNumber?: number; signal?: AbortSignal } = {}): Promise<HeadResult | undefined> {
+  async head(
+    key: string,
+    options: { partNumber?: number; signal?: AbortSignal } = {},
+  ): Promise<HeadResult | undefined> {
     try {
       const out = await this.call('HeadObject', key, options.signal, (o) =>
         this.client.send(
-          new HeadObjectCommand({ Bucket: this.target.bucket, Key: key, PartNumber: options.partNumber }),
+          new HeadObjectCommand({
+            Bucket: this.target.bucket,
+            Key: key,
+            PartNumber: options.partNumber,
+          }),
           o,
         ),
       );
@@ -96,7 +117,11 @@ export class S3Store implements ObjectStore {
         ...(out.PartsCount !== undefined ? { partsCount: out.PartsCount } : {}),
       };
     } catch (error) {
-      if ((error as { code?: string }).code === 'NotFound' || (error as { code?: string }).code === 'NoSuchKey') return undefined;
+      if (
+        (error as { code?: string }).code === 'NotFound' ||
+        (error as { code?: string }).code === 'NoSuchKey'
+      )
+        return undefined;
       throw error;
     }
   }
@@ -115,15 +140,31 @@ export class S3Store implements ObjectStore {
     );
   }
 
-  async createMultipart(input: Omit<PutInput, 'body' | 'contentMd5'>, signal?: AbortSignal): Promise<string> {
+  async createMultipart(
+    input: Omit<PutInput, 'body' | 'contentMd5'>,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const out = await this.call('CreateMultipartUpload', input.key, signal, (o) =>
-      this.client.send(new CreateMultipartUploadCommand(this.objectFields(input.key, input.settings, input.metadata)), o),
+      this.client.send(
+        new CreateMultipartUploadCommand(
+          this.objectFields(input.key, input.settings, input.metadata),
+        ),
+        o,
+      ),
     );
-    if (!out.UploadId) throw new Error(`CreateMultipartUpload of ${input.key} returned no UploadId`);
+    if (!out.UploadId)
+      throw new Error(`CreateMultipartUpload of ${input.key} returned no UploadId`);
     return out.UploadId;
   }
 
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, contentMd5: string, signal?: AbortSignal): Promise<CompletedPart> {
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Buffer,
+    contentMd5: string,
+    signal?: AbortSignal,
+  ): Promise<CompletedPart> {
     const out = await this.call('UploadPart', key, signal, (o) =>
       this.client.send(
         new UploadPartCommand({
@@ -141,7 +182,12 @@ export class S3Store implements ObjectStore {
     return { partNumber, etag: out.ETag ?? '' };
   }
 
-  async completeMultipart(key: string, uploadId: string, parts: CompletedPart[], signal?: AbortSignal): Promise<void> {
+  async completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: CompletedPart[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     // Ceph RGW 16 answers with an empty <ETag> here; HeadObject has the right `…-N` value.
     await this.call('CompleteMultipartUpload', key, signal, (o) =>
       this.client.send(
@@ -149,7 +195,9 @@ export class S3Store implements ObjectStore {
           Bucket: this.target.bucket,
           Key: key,
           UploadId: uploadId,
-          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+          MultipartUpload: {
+            Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+          },
         }),
         o,
       ),
@@ -158,20 +206,34 @@ export class S3Store implements ObjectStore {
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
     await this.call('AbortMultipartUpload', key, undefined, (o) =>
-      this.client.send(new AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: key, UploadId: uploadId }), o),
+      this.client.send(
+        new AbortMultipartUploadCommand({
+          Bucket: this.target.bucket,
+          Key: key,
+          UploadId: uploadId,
+        }),
+        o,
+      ),
     );
   }
 
   async deleteMany(keys: string[], signal?: AbortSignal): Promise<DeleteResult> {
     const out = await this.call('DeleteObjects', keys[0], signal, (o) =>
       this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.target.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false } }),
+        new DeleteObjectsCommand({
+          Bucket: this.target.bucket,
+          Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false },
+        }),
         o,
       ),
     );
     return {
       deleted: (out.Deleted ?? []).flatMap((d) => (d.Key === undefined ? [] : [d.Key])),
-      errors: (out.Errors ?? []).map((e) => ({ key: e.Key ?? '', code: e.Code ?? 'UnknownError', message: e.Message ?? '' })),
+      errors: (out.Errors ?? []).map((e) => ({
+        key: e.Key ?? '',
+        code: e.Code ?? 'UnknownError',
+        message: e.Message ?? '',
+      })),
     };
   }
 
@@ -179,7 +241,11 @@ export class S3Store implements ObjectStore {
     this.client.destroy();
   }
 
-  private objectFields(key: string, s: ResolvedSettings, metadata: Record<string, string>): PutObjectCommandInput {
+  private objectFields(
+    key: string,
+    s: ResolvedSettings,
+    metadata: Record<string, string>,
+  ): PutObjectCommandInput {
     return {
       Bucket: this.target.bucket,
       Key: key,

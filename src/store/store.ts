@@ -52,7 +52,10 @@ export interface ObjectStore {
   readonly target: StoreTarget;
   /** Lists every object under the prefix, a page at a time (ListObjectsV2). */
   list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject[]>;
-  head(key: string, options?: { partNumber?: number; signal?: AbortSignal }): Promise<HeadResult | undefined>;
+  head(
+    key: string,
+    options?: { partNumber?: number; signal?: AbortSignal },
+  ): Promise<HeadResult | undefined>;
   put(input: PutInput, signal?: AbortSignal): Promise<void>;
   createMultipart(
     input: Omit<PutInput, 'body' | 'contentMd5'>,
@@ -66,7 +69,12 @@ export interface ObjectStore {
     contentMd5: string,
     signal?: AbortSignal,
   ): Promise<CompletedPart>;
-  completeMultipart(key: string, uploadId: string, parts: CompletedPart[], signal?: AbortSignal): Promise<void>;
+  completeMultipart(
+    key: string,
+    uploadId: string,
+    parts: CompletedPart[],
+    signal?: AbortSignal,
+  ): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /** Deletes up to 1,000 keys in one request; per-key errors are returned, not thrown. */
   deleteMany(keys: string[], signal?: AbortSignal): Promise<DeleteResult>;

@@ -6,12 +6,31 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { awsCli, countRequests, logOffset, requestsSince, createTestBucket, getObject, headObject, listKeys, makeTree, putObject, runCli } from '../support/s3.js';
+import {
+  awsCli,
+  countRequests,
+  logOffset,
+  requestsSince,
+  createTestBucket,
+  getObject,
+  headObject,
+  listKeys,
+  makeTree,
+  putObject,
+  runCli,
+} from '../support/s3.js';
 
 const MiB = 1024 * 1024;
 
 interface Report {
-  counts: { uploaded: number; skipped: number; deleted: number; failed: number; notRun: number; kept: number };
+  counts: {
+    uploaded: number;
+    skipped: number;
+    deleted: number;
+    failed: number;
+    notRun: number;
+    kept: number;
+  };
   items: { key: string; action: string; reason: string; status?: string; detail?: string }[];
 }
 
@@ -41,7 +60,8 @@ function site(): Record<string, string | Buffer> {
     'img/logo.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]),
     '.well-known/security.txt': 'Contact: mailto:sec@example.com\n',
   };
-  for (let i = 0; i < 40; i++) files[`assets/chunk-${i}.js`] = `export const n = ${i};\n`.padEnd(200, ' ');
+  for (let i = 0; i < 40; i++)
+    files[`assets/chunk-${i}.js`] = `export const n = ${i};\n`.padEnd(200, ' ');
   return files;
 }
 
@@ -83,7 +103,13 @@ async function siteWithSpec(files = site(), options: SpecOptions = {}) {
   await makeTree(source, files);
   const spec = path.join(dir, 's3ship.yml');
   await writeFile(spec, specText(source, bucket, options));
-  return { bucket, source, spec, files, writeSpec: (o: SpecOptions) => writeFile(spec, specText(source, bucket, o)) };
+  return {
+    bucket,
+    source,
+    spec,
+    files,
+    writeSpec: (o: SpecOptions) => writeFile(spec, specText(source, bucket, o)),
+  };
 }
 
 describe('deploy to the real gateway', () => {
@@ -118,7 +144,10 @@ describe('deploy to the real gateway', () => {
     const second = await deploy(bucket, ['-c', spec]);
     expect(second.code).toBe(0);
     expect(second.puts).toBe(0);
-    expect(second.report?.counts).toMatchObject({ uploaded: 0, skipped: Object.keys(files).length });
+    expect(second.report?.counts).toMatchObject({
+      uploaded: 0,
+      skipped: Object.keys(files).length,
+    });
   });
 
   test('a same-size one-byte edit uploads exactly that file', async () => {
@@ -129,14 +158,19 @@ describe('deploy to the real gateway', () => {
     await writeFile(file, before.replace('#333', '#334'));
     const second = await deploy(bucket, ['-c', spec]);
     expect(second.puts).toBe(1);
-    expect(second.report?.items.filter((i) => i.action === 'upload')).toEqual([expect.objectContaining({ key: 'assets/style.css', reason: 'changed' })]);
+    expect(second.report?.items.filter((i) => i.action === 'upload')).toEqual([
+      expect.objectContaining({ key: 'assets/style.css', reason: 'changed' }),
+    ]);
     expect((await getObject(bucket, 'assets/style.css')).body.toString()).toContain('#334');
   });
 
   test('a file above the multipart threshold goes up in parts; a second deploy uploads nothing', async () => {
     const big = Buffer.alloc(21 * MiB);
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
-    const { bucket, spec } = await siteWithSpec({ 'big.bin': big, 'index.html': 'x' }, { extra: 'multipart:\n  threshold: 8MiB\n  part_size: 5MiB\n' });
+    const { bucket, spec } = await siteWithSpec(
+      { 'big.bin': big, 'index.html': 'x' },
+      { extra: 'multipart:\n  threshold: 8MiB\n  part_size: 5MiB\n' },
+    );
     const first = await deploy(bucket, ['-c', spec]);
     expect(first.code).toBe(0);
     expect((await headObject(bucket, 'big.bin')).etag).toMatch(/-5"?$/);
@@ -155,22 +189,45 @@ describe('deploy to the real gateway', () => {
     await awsCli(['s3', 'cp', path.join(dir, 'a.bin'), `s3://${bucket}/a.bin`]);
     const config = path.join(await mkdtemp(path.join(os.tmpdir(), 's3ship-awsconf-')), 'config');
     await writeFile(config, '[default]\ns3 =\n  multipart_chunksize = 6MB\n');
-    await awsCli(['s3', 'cp', path.join(dir, 'b.bin'), `s3://${bucket}/b.bin`], { AWS_CONFIG_FILE: config });
+    await awsCli(['s3', 'cp', path.join(dir, 'b.bin'), `s3://${bucket}/b.bin`], {
+      AWS_CONFIG_FILE: config,
+    });
     expect((await headObject(bucket, 'a.bin')).etag).toMatch(/-3"?$/); // 8 MiB parts
     expect((await headObject(bucket, 'b.bin')).etag).toMatch(/-6"?$/); // 6 MiB parts
-    const result = await deploy(bucket, ['--source', dir, '--bucket', bucket, '--endpoint', endpoint, '--region', 'us-east-1']);
+    const result = await deploy(bucket, [
+      '--source',
+      dir,
+      '--bucket',
+      bucket,
+      '--endpoint',
+      endpoint,
+      '--region',
+      'us-east-1',
+    ]);
     expect(result.code).toBe(0);
     expect(result.puts).toBe(0);
-    expect(result.report?.items.map((i) => [i.key, i.reason])).toEqual([['a.bin', 'unchanged'], ['b.bin', 'unchanged']]);
+    expect(result.report?.items.map((i) => [i.key, i.reason])).toEqual([
+      ['a.bin', 'unchanged'],
+      ['b.bin', 'unchanged'],
+    ]);
   });
 
   test('keys with spaces, +, %, #, ? and non-ASCII letters round-trip', async () => {
-    const names = ['a b.txt', 'c+d.txt', '100%.txt', 'e#f.txt', 'q?.txt', 'straße/naïve café.txt', '日本語.txt'];
+    const names = [
+      'a b.txt',
+      'c+d.txt',
+      '100%.txt',
+      'e#f.txt',
+      'q?.txt',
+      'straße/naïve café.txt',
+      '日本語.txt',
+    ];
     const files = Object.fromEntries(names.map((n) => [n, `content of ${n}`]));
     const { bucket, spec } = await siteWithSpec(files);
     expect((await deploy(bucket, ['-c', spec])).code).toBe(0);
     expect((await listKeys(bucket)).sort()).toEqual([...names].sort());
-    for (const n of names) expect((await getObject(bucket, n)).body.toString()).toBe(`content of ${n}`);
+    for (const n of names)
+      expect((await getObject(bucket, n)).body.toString()).toBe(`content of ${n}`);
     expect((await deploy(bucket, ['-c', spec])).puts).toBe(0);
   });
 });
@@ -178,8 +235,12 @@ describe('deploy to the real gateway', () => {
 describe('--delete', () => {
   /** A site under prefix site/, with stale keys inside the prefix and look-alikes outside it. */
   async function withStale(rules = '') {
-    const ctx = await siteWithSpec({ 'index.html': 'home', 'a.js': 'a' }, { prefix: 'site/', rules });
-    for (const key of ['site/old.js', 'site/older/x.css', 'other/keep.txt', 'sitemap.xml', 'site']) await putObject(ctx.bucket, key, 'x');
+    const ctx = await siteWithSpec(
+      { 'index.html': 'home', 'a.js': 'a' },
+      { prefix: 'site/', rules },
+    );
+    for (const key of ['site/old.js', 'site/older/x.css', 'other/keep.txt', 'sitemap.xml', 'site'])
+      await putObject(ctx.bucket, key, 'x');
     return ctx;
   }
 
@@ -188,7 +249,13 @@ describe('--delete', () => {
     const result = await deploy(bucket, ['-c', spec, '--delete']);
     expect(result.code).toBe(0);
     expect(result.report?.counts.deleted).toBe(2);
-    expect((await listKeys(bucket)).sort()).toEqual(['other/keep.txt', 'site', 'site/a.js', 'site/index.html', 'sitemap.xml']);
+    expect((await listKeys(bucket)).sort()).toEqual([
+      'other/keep.txt',
+      'site',
+      'site/a.js',
+      'site/index.html',
+      'sitemap.xml',
+    ]);
   });
 
   test('is off unless asked: stale keys are kept', async () => {
@@ -202,45 +269,76 @@ describe('--delete', () => {
     const { bucket, spec } = await withStale();
     const result = await deploy(bucket, ['-c', spec, '--delete', '--max-delete', '1']);
     expect(result.report?.counts).toMatchObject({ deleted: 0, kept: 2 });
-    expect(result.report?.items.filter((i) => i.action === 'keep').every((i) => i.reason === 'over-max-delete')).toBe(true);
-    expect(await listKeys(bucket, 'site/')).toEqual(expect.arrayContaining(['site/old.js', 'site/older/x.css']));
+    expect(
+      result.report?.items
+        .filter((i) => i.action === 'keep')
+        .every((i) => i.reason === 'over-max-delete'),
+    ).toBe(true);
+    expect(await listKeys(bucket, 'site/')).toEqual(
+      expect.arrayContaining(['site/old.js', 'site/older/x.css']),
+    );
   });
 
   test('deletes nothing when an upload failed', async () => {
     // The gateway refuses a storage class it does not have: a real, reproducible upload failure.
-    const { bucket, spec, source } = await withStale('  - match: "cold.bin"\n    storage_class: DEEP_ARCHIVE\n');
+    const { bucket, spec, source } = await withStale(
+      '  - match: "cold.bin"\n    storage_class: DEEP_ARCHIVE\n',
+    );
     await writeFile(path.join(source, 'cold.bin'), 'archive me');
     const result = await deploy(bucket, ['-c', spec, '--delete']);
     expect(result.code).not.toBe(0);
     expect(result.report?.counts.deleted).toBe(0);
-    expect(await listKeys(bucket, 'site/')).toEqual(expect.arrayContaining(['site/old.js', 'site/older/x.css']));
+    expect(await listKeys(bucket, 'site/')).toEqual(
+      expect.arrayContaining(['site/old.js', 'site/older/x.css']),
+    );
   });
 });
 
 describe('errors are one line with the cause and the fix', () => {
   test('a wrong secret key', async () => {
     const { spec } = await siteWithSpec({ 'a.txt': 'a' });
-    const result = await runCli(['deploy', '-c', spec], { env: { AWS_SECRET_ACCESS_KEY: 'wrong-secret-0000000000000000000000000000' } });
+    const result = await runCli(['deploy', '-c', spec], {
+      env: { AWS_SECRET_ACCESS_KEY: 'wrong-secret-0000000000000000000000000000' },
+    });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/SignatureDoesNotMatch.*secret access key is wrong.*fix: set AWS_SECRET_ACCESS_KEY/);
-    expect(result.stderr + result.stdout).not.toContain('wrong-secret-0000000000000000000000000000');
+    expect(result.stderr).toMatch(
+      /SignatureDoesNotMatch.*secret access key is wrong.*fix: set AWS_SECRET_ACCESS_KEY/,
+    );
+    expect(result.stderr + result.stdout).not.toContain(
+      'wrong-secret-0000000000000000000000000000',
+    );
   });
 
   test('a missing bucket', async () => {
     const source = await mkdtemp(path.join(os.tmpdir(), 's3ship-nobucket-'));
     await writeFile(path.join(source, 'a.txt'), 'a');
-    const result = await runCli(['deploy', '--source', source, '--bucket', 'no-such-bucket-s3ship', '--endpoint', endpoint]);
+    const result = await runCli([
+      'deploy',
+      '--source',
+      source,
+      '--bucket',
+      'no-such-bucket-s3ship',
+      '--endpoint',
+      endpoint,
+    ]);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/NoSuchBucket.*"no-such-bucket-s3ship" does not exist.*fix: create it/);
+    expect(result.stderr).toMatch(
+      /NoSuchBucket.*"no-such-bucket-s3ship" does not exist.*fix: create it/,
+    );
   });
 
   test('a malformed spec: exit 2, every problem positioned, nothing sent', async () => {
     const { spec, source, bucket } = await siteWithSpec({ 'a.txt': 'a' });
-    await writeFile(spec, `version: 1\nsource: ${source}\ntarget:\n  bukcet: ${bucket}\nconcurrency: lots\n`);
+    await writeFile(
+      spec,
+      `version: 1\nsource: ${source}\ntarget:\n  bukcet: ${bucket}\nconcurrency: lots\n`,
+    );
     const mark = logOffset();
     const result = await runCli(['deploy', '-c', spec]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/s3ship\.yml:4:3: target\.bukcet: unknown key "bukcet"; did you mean "bucket"\?/);
+    expect(result.stderr).toMatch(
+      /s3ship\.yml:4:3: target\.bukcet: unknown key "bukcet"; did you mean "bucket"\?/,
+    );
     expect(result.stderr).toMatch(/s3ship\.yml:5:14: concurrency: .*integer/);
     expect((await requestsSince(mark)).filter((r) => r.bucket === bucket)).toEqual([]);
   });

@@ -31,4 +31,10 @@ export function testConfig(source: string, overrides: Partial<DeployConfig> = {}
   };
 }
 
-export const noWait = { attempts: 5, baseMs: 1, maxMs: 1, sleep: async () => undefined, random: () => 0 };
+export const noWait = {
+  attempts: 5,
+  baseMs: 1,
+  maxMs: 1,
+  sleep: async () => undefined,
+  random: () => 0,
+};

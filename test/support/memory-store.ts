@@ -6,7 +6,16 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { multipartEtag } from '../../src/etag.js';
-import { StoreError, type CompletedPart, type DeleteResult, type HeadResult, type ObjectStore, type PutInput, type RemoteObject, type StoreTarget } from '../../src/store/store.js';
+import {
+  StoreError,
+  type CompletedPart,
+  type DeleteResult,
+  type HeadResult,
+  type ObjectStore,
+  type PutInput,
+  type RemoteObject,
+  type StoreTarget,
+} from '../../src/store/store.js';
 
 export interface StoredObject {
   body: Buffer;
@@ -20,7 +29,10 @@ export type FailureRule = (operation: string, key: string) => StoreError | undef
 
 export class MemoryStore implements ObjectStore {
   readonly objects = new Map<string, StoredObject>();
-  readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }>();
+  readonly uploads = new Map<
+    string,
+    { key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }
+  >();
   readonly calls: { operation: string; key: string }[] = [];
   inFlight = 0;
   maxInFlight = 0;
@@ -29,7 +41,14 @@ export class MemoryStore implements ObjectStore {
   latencyMs = 0;
   private nextUpload = 1;
 
-  constructor(readonly target: StoreTarget = { bucket: 'mem', prefix: '', region: undefined, endpoint: undefined }) {}
+  constructor(
+    readonly target: StoreTarget = {
+      bucket: 'mem',
+      prefix: '',
+      region: undefined,
+      endpoint: undefined,
+    },
+  ) {}
 
   private async op<T>(operation: string, key: string, fn: () => T): Promise<T> {
     this.calls.push({ operation, key });
@@ -73,7 +92,13 @@ export class MemoryStore implements ObjectStore {
   put(input: PutInput): Promise<void> {
     return this.op('PutObject', input.key, () => {
       const md5 = createHash('md5').update(input.body).digest();
-      if (md5.toString('base64') !== input.contentMd5) throw new StoreError('BadDigest', '', { retryable: true, fatal: false, operation: 'PutObject', key: input.key });
+      if (md5.toString('base64') !== input.contentMd5)
+        throw new StoreError('BadDigest', '', {
+          retryable: true,
+          fatal: false,
+          operation: 'PutObject',
+          key: input.key,
+        });
       this.objects.set(input.key, {
         body: Buffer.from(input.body),
         etag: md5.toString('hex'),
@@ -92,12 +117,30 @@ export class MemoryStore implements ObjectStore {
     });
   }
 
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, contentMd5: string): Promise<CompletedPart> {
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Buffer,
+    contentMd5: string,
+  ): Promise<CompletedPart> {
     return this.op('UploadPart', key, () => {
       const upload = this.uploads.get(uploadId);
-      if (!upload) throw new StoreError('NoSuchUpload', '', { retryable: false, fatal: false, operation: 'UploadPart', key });
+      if (!upload)
+        throw new StoreError('NoSuchUpload', '', {
+          retryable: false,
+          fatal: false,
+          operation: 'UploadPart',
+          key,
+        });
       const md5 = createHash('md5').update(body).digest();
-      if (md5.toString('base64') !== contentMd5) throw new StoreError('BadDigest', '', { retryable: true, fatal: false, operation: 'UploadPart', key });
+      if (md5.toString('base64') !== contentMd5)
+        throw new StoreError('BadDigest', '', {
+          retryable: true,
+          fatal: false,
+          operation: 'UploadPart',
+          key,
+        });
       upload.parts.set(partNumber, Buffer.from(body));
       return { partNumber, etag: md5.toString('hex') };
     });
@@ -106,10 +149,20 @@ export class MemoryStore implements ObjectStore {
   completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<void> {
     return this.op('CompleteMultipartUpload', key, () => {
       const upload = this.uploads.get(uploadId);
-      if (!upload) throw new StoreError('NoSuchUpload', '', { retryable: false, fatal: false, operation: 'CompleteMultipartUpload', key });
+      if (!upload)
+        throw new StoreError('NoSuchUpload', '', {
+          retryable: false,
+          fatal: false,
+          operation: 'CompleteMultipartUpload',
+          key,
+        });
       const bodies = parts.map((p) => upload.parts.get(p.partNumber)!);
       const digests = bodies.map((b) => createHash('md5').update(b).digest());
-      this.objects.set(key, { body: Buffer.concat(bodies), etag: multipartEtag(digests), metadata: upload.metadata });
+      this.objects.set(key, {
+        body: Buffer.concat(bodies),
+        etag: multipartEtag(digests),
+        metadata: upload.metadata,
+      });
       this.uploads.delete(uploadId);
     });
   }
@@ -127,11 +180,21 @@ export class MemoryStore implements ObjectStore {
 }
 
 /** Fails `operation` on keys matching `test`, `times` times (Infinity = always). */
-export function failOn(operation: string, test: (key: string) => boolean, code: string, options: { retryable?: boolean; fatal?: boolean; times?: number } = {}): FailureRule {
+export function failOn(
+  operation: string,
+  test: (key: string) => boolean,
+  code: string,
+  options: { retryable?: boolean; fatal?: boolean; times?: number } = {},
+): FailureRule {
   let left = options.times ?? Infinity;
   return (op, key) => {
     if (op !== operation || !test(key) || left <= 0) return undefined;
     left--;
-    return new StoreError(code, '', { retryable: options.retryable ?? false, fatal: options.fatal ?? false, operation: op, key });
+    return new StoreError(code, '', {
+      retryable: options.retryable ?? false,
+      fatal: options.fatal ?? false,
+      operation: op,
+      key,
+    });
   };
 }

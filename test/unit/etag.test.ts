@@ -15,7 +15,9 @@ describe('multipart ETag math (known vectors)', () => {
   });
 
   test('a zero-byte object is one empty part', () => {
-    expect(digestBuffer(Buffer.alloc(0), [8 * MiB]).multipart.get(8 * MiB)).toBe('59adb24ef3cdbe0297f05b395827453f-1');
+    expect(digestBuffer(Buffer.alloc(0), [8 * MiB]).multipart.get(8 * MiB)).toBe(
+      '59adb24ef3cdbe0297f05b395827453f-1',
+    );
   });
 
   test('the result does not depend on how the bytes are chunked', () => {
@@ -26,10 +28,17 @@ describe('multipart ETag math (known vectors)', () => {
 
 describe('parseEtag', () => {
   test('quoted single-part', () => {
-    expect(parseEtag('"5D41402ABC4B2A76B9719D911017C592"')).toEqual({ hex: '5d41402abc4b2a76b9719d911017c592', parts: undefined, md5Shaped: true });
+    expect(parseEtag('"5D41402ABC4B2A76B9719D911017C592"')).toEqual({
+      hex: '5d41402abc4b2a76b9719d911017c592',
+      parts: undefined,
+      md5Shaped: true,
+    });
   });
   test('multipart', () => {
-    expect(parseEtag('"8a2292e82276e6cbc2dbe5182388c897-3"')).toMatchObject({ parts: 3, md5Shaped: true });
+    expect(parseEtag('"8a2292e82276e6cbc2dbe5182388c897-3"')).toMatchObject({
+      parts: 3,
+      md5Shaped: true,
+    });
   });
   test('not MD5-shaped (some stores, SSE-C)', () => {
     expect(parseEtag('"abc"').md5Shaped).toBe(false);

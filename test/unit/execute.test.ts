@@ -14,7 +14,10 @@ import { noWait, tempTree, testConfig } from '../support/fixtures.js';
 const MiB = 1024 * 1024;
 
 async function deploy(store: MemoryStore, config: DeployConfig, events: DeployEvent[] = []) {
-  return run({ config, dryRun: false, force: false }, { env: {}, emit: (e) => events.push(e), retry: noWait, createStore: () => store });
+  return run(
+    { config, dryRun: false, force: false },
+    { env: {}, emit: (e) => events.push(e), retry: noWait, createStore: () => store },
+  );
 }
 
 function tree(n: number): Record<string, string> {
@@ -37,7 +40,10 @@ describe('executor', () => {
     const store = new MemoryStore();
     store.latencyMs = 2;
     const source = await tempTree({ 'big.bin': Buffer.alloc(30 * MiB, 1) });
-    await deploy(store, testConfig(source, { concurrency: 3, multipart: { threshold: 5 * MiB, partSize: 5 * MiB } }));
+    await deploy(
+      store,
+      testConfig(source, { concurrency: 3, multipart: { threshold: 5 * MiB, partSize: 5 * MiB } }),
+    );
     expect(store.count('UploadPart')).toBe(6);
     expect(store.maxInFlight).toBeLessThanOrEqual(3);
     expect(store.objects.get('big.bin')?.body.equals(Buffer.alloc(30 * MiB, 1))).toBe(true);
@@ -70,7 +76,9 @@ describe('executor', () => {
     await writeFile(path.join(source, 'assets/f0.js'), 'changed!');
     await writeFile(path.join(source, 'index.html'), '<html>v2</html>');
     store.objects.set('stale.txt', { body: Buffer.from('x'), etag: 'e', metadata: {} });
-    store.failures.push(failOn('PutObject', (k) => k === 'assets/f0.js', 'InternalError', { retryable: true }));
+    store.failures.push(
+      failOn('PutObject', (k) => k === 'assets/f0.js', 'InternalError', { retryable: true }),
+    );
     const result = await deploy(store, config);
     expect(store.objects.has('stale.txt')).toBe(true);
     expect(store.objects.get('index.html')?.body.toString()).toBe('<html>');
@@ -96,7 +104,9 @@ describe('executor', () => {
     const store = new MemoryStore();
     store.failures.push(failOn('PutObject', () => true, 'AccessDenied', { fatal: true }));
     const result = await deploy(store, testConfig(await tempTree(tree(100)), { concurrency: 2 }));
-    expect(result.fatal).toMatch(/AccessDenied — the credentials lack s3:PutObject on arn:aws:s3:::mem\/\*/);
+    expect(result.fatal).toMatch(
+      /AccessDenied — the credentials lack s3:PutObject on arn:aws:s3:::mem\/\*/,
+    );
     expect(store.count('PutObject')).toBeLessThanOrEqual(2);
     expect(result.outcomes?.filter((o) => o.status === 'not-run').length).toBeGreaterThan(90);
   });
@@ -105,7 +115,10 @@ describe('executor', () => {
     const store = new MemoryStore();
     store.failures.push(failOn('UploadPart', () => true, 'InvalidPart'));
     const source = await tempTree({ 'big.bin': Buffer.alloc(12 * MiB, 2) });
-    const result = await deploy(store, testConfig(source, { multipart: { threshold: 5 * MiB, partSize: 5 * MiB } }));
+    const result = await deploy(
+      store,
+      testConfig(source, { multipart: { threshold: 5 * MiB, partSize: 5 * MiB } }),
+    );
     expect(result.outcomes?.[0]?.status).toBe('failed');
     expect(store.uploads.size).toBe(0);
     expect(store.count('AbortMultipartUpload')).toBe(1);
@@ -115,8 +128,14 @@ describe('executor', () => {
   test('per-key DeleteObjects errors are reported as failures', async () => {
     const store = new MemoryStore();
     store.objects.set('gone.txt', { body: Buffer.from('x'), etag: 'e', metadata: {} });
-    store.deleteMany = async (keys) => ({ deleted: [], errors: keys.map((key) => ({ key, code: 'AccessDenied', message: '' })) });
-    const result = await deploy(store, testConfig(await tempTree({ 'a.txt': 'a' }), { delete: { enabled: true, max: 5 } }));
+    store.deleteMany = async (keys) => ({
+      deleted: [],
+      errors: keys.map((key) => ({ key, code: 'AccessDenied', message: '' })),
+    });
+    const result = await deploy(
+      store,
+      testConfig(await tempTree({ 'a.txt': 'a' }), { delete: { enabled: true, max: 5 } }),
+    );
     const outcome = result.outcomes?.find((o) => o.item.key === 'gone.txt');
     expect(outcome?.status).toBe('failed');
     expect(outcome?.message).toMatch(/s3:DeleteObject/);
@@ -124,8 +143,16 @@ describe('executor', () => {
 
   test('precompressed files are byte-deterministic, so a second deploy uploads nothing', async () => {
     const store = new MemoryStore();
-    const source = await tempTree({ 'app.js': 'console.log(1);'.repeat(200), 'style.css': 'a{}'.repeat(300) });
-    const config = testConfig(source, { rules: [{ match: ['**/*.js'], compress: 'gzip' }, { match: ['**/*.css'], compress: 'br' }] });
+    const source = await tempTree({
+      'app.js': 'console.log(1);'.repeat(200),
+      'style.css': 'a{}'.repeat(300),
+    });
+    const config = testConfig(source, {
+      rules: [
+        { match: ['**/*.js'], compress: 'gzip' },
+        { match: ['**/*.css'], compress: 'br' },
+      ],
+    });
     await deploy(store, config);
     expect(store.objects.get('app.js')!.body.length).toBeLessThan(3000);
     const puts = store.count('PutObject');

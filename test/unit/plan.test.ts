@@ -12,10 +12,23 @@ function file(key: string, size: number, entry = false): LocalFile {
   return { relPath: key, key, absPath: `/src/${key}`, size, entry };
 }
 
-function input(files: LocalFile[], content: [string, LocalContent][], remote: RemoteObject[], extra: Partial<PlanInput> = {}): PlanInput {
+function input(
+  files: LocalFile[],
+  content: [string, LocalContent][],
+  remote: RemoteObject[],
+  extra: Partial<PlanInput> = {},
+): PlanInput {
   const map = new Map(content);
   for (const f of files) if (!map.has(f.key)) map.set(f.key, { uploadSize: f.size, settings });
-  return { files, content: map, remote: new Map(remote.map((r) => [r.key, r])), prefix: '', delete: { enabled: false, max: 100 }, force: false, ...extra };
+  return {
+    files,
+    content: map,
+    remote: new Map(remote.map((r) => [r.key, r])),
+    prefix: '',
+    delete: { enabled: false, max: 100 },
+    force: false,
+    ...extra,
+  };
 }
 
 describe('buildPlan: deciding "changed"', () => {
@@ -23,31 +36,62 @@ describe('buildPlan: deciding "changed"', () => {
   const digest = digestBuffer(body);
 
   test('no remote object → new; different size → size, without hashing', () => {
-    const plan = buildPlan(input([file('a.txt', 11), file('b.txt', 11)], [], [{ key: 'b.txt', size: 5, etag: 'x' }]));
-    expect(plan.assets.map((i) => [i.key, i.reason])).toEqual([['a.txt', 'new'], ['b.txt', 'size']]);
+    const plan = buildPlan(
+      input([file('a.txt', 11), file('b.txt', 11)], [], [{ key: 'b.txt', size: 5, etag: 'x' }]),
+    );
+    expect(plan.assets.map((i) => [i.key, i.reason])).toEqual([
+      ['a.txt', 'new'],
+      ['b.txt', 'size'],
+    ]);
   });
 
   test('same MD5 → unchanged; different MD5 → changed', () => {
-    const same = buildPlan(input([file('a.txt', 11)], [['a.txt', { uploadSize: 11, settings, digest }]], [{ key: 'a.txt', size: 11, etag: digest.md5 }]));
+    const same = buildPlan(
+      input(
+        [file('a.txt', 11)],
+        [['a.txt', { uploadSize: 11, settings, digest }]],
+        [{ key: 'a.txt', size: 11, etag: digest.md5 }],
+      ),
+    );
     expect(same.others[0]).toMatchObject({ action: 'skip', reason: 'unchanged' });
-    const other = buildPlan(input([file('a.txt', 11)], [['a.txt', { uploadSize: 11, settings, digest }]], [{ key: 'a.txt', size: 11, etag: 'f'.repeat(32) }]));
+    const other = buildPlan(
+      input(
+        [file('a.txt', 11)],
+        [['a.txt', { uploadSize: 11, settings, digest }]],
+        [{ key: 'a.txt', size: 11, etag: 'f'.repeat(32) }],
+      ),
+    );
     expect(other.assets[0]).toMatchObject({ action: 'upload', reason: 'changed' });
   });
 
-  test('a multipart ETag made with another tool\'s part size is recognised', () => {
+  test("a multipart ETag made with another tool's part size is recognised", () => {
     const big = Buffer.alloc(12 * MiB, 7);
     const d = digestBuffer(big, [8 * MiB, 5 * MiB]);
     const etag = d.multipart.get(5 * MiB)!;
-    const plan = buildPlan(input([file('big.bin', big.length)], [['big.bin', { uploadSize: big.length, settings, digest: d }]], [{ key: 'big.bin', size: big.length, etag }]));
+    const plan = buildPlan(
+      input(
+        [file('big.bin', big.length)],
+        [['big.bin', { uploadSize: big.length, settings, digest: d }]],
+        [{ key: 'big.bin', size: big.length, etag }],
+      ),
+    );
     expect(plan.others[0]).toMatchObject({ action: 'skip', reason: 'unchanged' });
     expect(plan.others[0]?.detail).toContain('5 MiB');
   });
 
   test('a non-MD5 ETag without stored MD5 is unverifiable; with a matching stored MD5 it is unchanged', () => {
     const remote = [{ key: 'a.txt', size: 11, etag: 'not-an-md5' }];
-    const bare = buildPlan(input([file('a.txt', 11)], [['a.txt', { uploadSize: 11, settings, digest }]], remote));
+    const bare = buildPlan(
+      input([file('a.txt', 11)], [['a.txt', { uploadSize: 11, settings, digest }]], remote),
+    );
     expect(bare.assets[0]?.reason).toBe('unverifiable');
-    const stored = buildPlan(input([file('a.txt', 11)], [['a.txt', { uploadSize: 11, settings, digest, storedMd5: digest.md5 }]], remote));
+    const stored = buildPlan(
+      input(
+        [file('a.txt', 11)],
+        [['a.txt', { uploadSize: 11, settings, digest, storedMd5: digest.md5 }]],
+        remote,
+      ),
+    );
     expect(stored.others[0]?.reason).toBe('unchanged');
   });
 
@@ -58,7 +102,14 @@ describe('buildPlan: deciding "changed"', () => {
   });
 
   test('--force uploads unchanged files', () => {
-    const plan = buildPlan(input([file('a.txt', 11)], [['a.txt', { uploadSize: 11, settings, digest }]], [{ key: 'a.txt', size: 11, etag: digest.md5 }], { force: true }));
+    const plan = buildPlan(
+      input(
+        [file('a.txt', 11)],
+        [['a.txt', { uploadSize: 11, settings, digest }]],
+        [{ key: 'a.txt', size: 11, etag: digest.md5 }],
+        { force: true },
+      ),
+    );
     expect(plan.assets[0]?.reason).toBe('force');
   });
 });
@@ -73,12 +124,19 @@ describe('buildPlan: deletes', () => {
   });
 
   test('only stale keys under the prefix are deleted', () => {
-    const plan = buildPlan(input([file('site/a', 1)], [], remote(['site/a', 'site/old', 'other/x', 'site']), { prefix: 'site/', delete: { enabled: true, max: 10 } }));
+    const plan = buildPlan(
+      input([file('site/a', 1)], [], remote(['site/a', 'site/old', 'other/x', 'site']), {
+        prefix: 'site/',
+        delete: { enabled: true, max: 10 },
+      }),
+    );
     expect(plan.deletes.map((i) => i.key)).toEqual(['site/old']);
   });
 
   test('more stale keys than max_delete → none is deleted', () => {
-    const plan = buildPlan(input([], [], remote(['a', 'b', 'c']), { delete: { enabled: true, max: 2 } }));
+    const plan = buildPlan(
+      input([], [], remote(['a', 'b', 'c']), { delete: { enabled: true, max: 2 } }),
+    );
     expect(plan.deletes).toEqual([]);
     expect(plan.others.every((i) => i.reason === 'over-max-delete')).toBe(true);
   });
@@ -86,14 +144,23 @@ describe('buildPlan: deletes', () => {
   test('property: deletes never leave the prefix and never touch a local key', () => {
     const key = fc.stringMatching(/^[a-c]{0,2}\/?[a-c]{1,3}$/);
     fc.assert(
-      fc.property(fc.uniqueArray(key), fc.uniqueArray(key), fc.constantFrom('', 'a/', 'b/'), (localKeys, remoteKeys, prefix) => {
-        const files = localKeys.filter((k) => k.startsWith(prefix) && k !== prefix).map((k) => file(k, 1));
-        const plan = buildPlan(input(files, [], remote(remoteKeys), { prefix, delete: { enabled: true, max: 1000 } }));
-        for (const d of plan.deletes) {
-          expect(d.key.startsWith(prefix) && d.key !== prefix).toBe(true);
-          expect(files.some((f) => f.key === d.key)).toBe(false);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(key),
+        fc.uniqueArray(key),
+        fc.constantFrom('', 'a/', 'b/'),
+        (localKeys, remoteKeys, prefix) => {
+          const files = localKeys
+            .filter((k) => k.startsWith(prefix) && k !== prefix)
+            .map((k) => file(k, 1));
+          const plan = buildPlan(
+            input(files, [], remote(remoteKeys), { prefix, delete: { enabled: true, max: 1000 } }),
+          );
+          for (const d of plan.deletes) {
+            expect(d.key.startsWith(prefix) && d.key !== prefix).toBe(true);
+            expect(files.some((f) => f.key === d.key)).toBe(false);
+          }
+        },
+      ),
     );
   });
 });

@@ -3,9 +3,21 @@ import { backoffMs, withRetry, type RetryPolicy } from '../../src/retry.js';
 import { StoreError } from '../../src/store/store.js';
 
 const sleeps: number[] = [];
-const policy: RetryPolicy = { attempts: 4, baseMs: 100, maxMs: 1000, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 };
+const policy: RetryPolicy = {
+  attempts: 4,
+  baseMs: 100,
+  maxMs: 1000,
+  sleep: async (ms) => void sleeps.push(ms),
+  random: () => 0.5,
+};
 const throttled = (retryAfter?: number) =>
-  new StoreError('SlowDown', '', { status: 503, retryable: true, fatal: false, operation: 'PutObject', ...(retryAfter ? { retryAfter } : {}) });
+  new StoreError('SlowDown', '', {
+    status: 503,
+    retryable: true,
+    fatal: false,
+    operation: 'PutObject',
+    ...(retryAfter ? { retryAfter } : {}),
+  });
 
 describe('retries', () => {
   test('retryable errors are retried with growing, jittered waits, then succeed', async () => {
@@ -22,14 +34,28 @@ describe('retries', () => {
 
   test('attempts are bounded', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw throttled(); }, policy)).rejects.toThrow(StoreError);
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw throttled();
+      }, policy),
+    ).rejects.toThrow(StoreError);
     expect(calls).toBe(4);
   });
 
   test('non-retryable errors fail at once', async () => {
     let calls = 0;
-    const denied = new StoreError('AccessDenied', '', { retryable: false, fatal: true, operation: 'PutObject' });
-    await expect(withRetry(async () => { calls++; throw denied; }, policy)).rejects.toBe(denied);
+    const denied = new StoreError('AccessDenied', '', {
+      retryable: false,
+      fatal: true,
+      operation: 'PutObject',
+    });
+    await expect(
+      withRetry(async () => {
+        calls++;
+        throw denied;
+      }, policy),
+    ).rejects.toBe(denied);
     expect(calls).toBe(1);
   });
 
@@ -41,7 +67,9 @@ describe('retries', () => {
   test('full jitter never exceeds the exponential ceiling', () => {
     const p = { ...policy, random: () => 0.999 };
     for (let attempt = 1; attempt < 10; attempt++) {
-      expect(backoffMs(p, attempt, throttled())).toBeLessThan(Math.min(1000, 100 * 2 ** (attempt - 1)));
+      expect(backoffMs(p, attempt, throttled())).toBeLessThan(
+        Math.min(1000, 100 * 2 ** (attempt - 1)),
+      );
     }
   });
 });

@@ -8,27 +8,56 @@ import { keyFor } from '../../src/keys.js';
 import { scanSource } from '../../src/scan.js';
 import { tempTree, testConfig } from '../support/fixtures.js';
 
-const keysOf = async (source: string, extra = {}) => (await scanSource(testConfig(source, extra))).files.map((f) => f.key);
+const keysOf = async (source: string, extra = {}) =>
+  (await scanSource(testConfig(source, extra))).files.map((f) => f.key);
 
 describe('scan', () => {
   test('dotfiles such as .well-known/ are published; .git/ is not', async () => {
-    const src = await tempTree({ '.well-known/security.txt': 'x', '.git/config': 'secret', 'a/.git/HEAD': 'x', 'index.html': 'x' });
+    const src = await tempTree({
+      '.well-known/security.txt': 'x',
+      '.git/config': 'secret',
+      'a/.git/HEAD': 'x',
+      'index.html': 'x',
+    });
     expect(await keysOf(src)).toEqual(['.well-known/security.txt', 'index.html']);
   });
 
   test('keys get the prefix, POSIX separators and entry flags', async () => {
     const src = await tempTree({ 'docs/index.html': 'x', 'docs/a.css': 'x' });
-    const { files } = await scanSource(testConfig(src, { target: { bucket: 'b', prefix: 'site/', region: undefined, endpoint: undefined, pathStyle: true } }));
-    expect(files.map((f) => [f.key, f.entry])).toEqual([['site/docs/a.css', false], ['site/docs/index.html', true]]);
+    const { files } = await scanSource(
+      testConfig(src, {
+        target: {
+          bucket: 'b',
+          prefix: 'site/',
+          region: undefined,
+          endpoint: undefined,
+          pathStyle: true,
+        },
+      }),
+    );
+    expect(files.map((f) => [f.key, f.entry])).toEqual([
+      ['site/docs/a.css', false],
+      ['site/docs/index.html', true],
+    ]);
   });
 
   test('include and exclude globs', async () => {
-    const src = await tempTree({ 'a.js': 'x', 'a.js.map': 'x', 'node_modules/x/y.js': 'x', 'b.txt': 'x' });
-    expect(await keysOf(src, { include: ['**/*.js', '**/*.map'], exclude: ['**/*.map', 'node_modules/**'] })).toEqual(['a.js']);
+    const src = await tempTree({
+      'a.js': 'x',
+      'a.js.map': 'x',
+      'node_modules/x/y.js': 'x',
+      'b.txt': 'x',
+    });
+    expect(
+      await keysOf(src, {
+        include: ['**/*.js', '**/*.map'],
+        exclude: ['**/*.map', 'node_modules/**'],
+      }),
+    ).toEqual(['a.js']);
   });
 
   test('a symlink out of the tree (e.g. to credentials) is skipped with a reason', async () => {
-    const outside = await tempTree({ 'credentials': 'aws_secret_access_key=abc' });
+    const outside = await tempTree({ credentials: 'aws_secret_access_key=abc' });
     const src = await tempTree({ 'index.html': 'x' });
     await symlink(path.join(outside, 'credentials'), path.join(src, 'creds.txt'));
     await symlink('/proc/self/environ', path.join(src, 'environ'));
@@ -52,7 +81,10 @@ describe('scan', () => {
     execFileSync('mkfifo', [path.join(src, 'pipe')]);
     const result = await scanSource(testConfig(src));
     expect(result.files.map((f) => [f.key, f.size])).toEqual([['empty.txt', 0]]);
-    expect(result.skipped[0]).toMatchObject({ relPath: 'pipe', reason: expect.stringMatching(/not a regular file/) });
+    expect(result.skipped[0]).toMatchObject({
+      relPath: 'pipe',
+      reason: expect.stringMatching(/not a regular file/),
+    });
   });
 
   test('NFD names (macOS) become NFC keys', async () => {
@@ -63,8 +95,12 @@ describe('scan', () => {
 
   test('refuses the file-system root, the home directory and a missing folder', async () => {
     await expect(scanSource(testConfig('/'))).rejects.toThrow(/root or the home directory/);
-    await expect(scanSource(testConfig(os.homedir()))).rejects.toThrow(/root or the home directory/);
-    await expect(scanSource(testConfig('/nonexistent/s3ship'))).rejects.toThrow(/does not exist.*--source/);
+    await expect(scanSource(testConfig(os.homedir()))).rejects.toThrow(
+      /root or the home directory/,
+    );
+    await expect(scanSource(testConfig('/nonexistent/s3ship'))).rejects.toThrow(
+      /does not exist.*--source/,
+    );
   });
 
   test('a key over 1,024 bytes is refused, not truncated', async () => {
@@ -84,16 +120,24 @@ describe('scan', () => {
 describe('keyFor', () => {
   test('property: a valid relative path maps to prefix + path, and never escapes the prefix', () => {
     // eslint-disable-next-line no-control-regex
-    const segment = fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/') && s !== '.' && s !== '..' && !/[\u0000-\u001f\u007f]/.test(s));
+    const segment = fc
+      .string({ minLength: 1, maxLength: 12 })
+      .filter(
+        (s) => !s.includes('/') && s !== '.' && s !== '..' && !/[\u0000-\u001f\u007f]/.test(s),
+      );
     fc.assert(
-      fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), fc.constantFrom('', 'site/', 'a/b/'), (segments, prefix) => {
-        const rel = segments.join(path.sep);
-        const result = keyFor(prefix, rel);
-        if (!result.ok) return;
-        expect(result.key.startsWith(prefix)).toBe(true);
-        expect(result.key.slice(prefix.length)).toBe(segments.join('/').normalize('NFC'));
-        expect(result.key.split('/')).not.toContain('..');
-      }),
+      fc.property(
+        fc.array(segment, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom('', 'site/', 'a/b/'),
+        (segments, prefix) => {
+          const rel = segments.join(path.sep);
+          const result = keyFor(prefix, rel);
+          if (!result.ok) return;
+          expect(result.key.startsWith(prefix)).toBe(true);
+          expect(result.key.slice(prefix.length)).toBe(segments.join('/').normalize('NFC'));
+          expect(result.key.split('/')).not.toContain('..');
+        },
+      ),
     );
   });
 
