@@ -10,10 +10,8 @@ import { consoleReporter } from './report/console.js';
 import { planLines } from './report/plan-text.js';
 import { countsOf, jsonReport, summaryLine } from './report/summary.js';
 import { loadConfig } from './spec/load.js';
+import { VERSION } from './version.js';
 import { renderSpecReference, specJsonSchema } from './spec/reference.js';
-
-declare const S3SHIP_VERSION: string | undefined;
-const VERSION = typeof S3SHIP_VERSION === 'string' ? S3SHIP_VERSION : 'dev';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);

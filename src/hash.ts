@@ -4,7 +4,7 @@
  * candidate, fed from the same chunks).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { multipartEtag } from './etag.js';
 
 export interface Digest {
@@ -78,7 +78,13 @@ export async function digestFile(
   filePath: string,
   partSizes: readonly number[] = [],
   signal?: AbortSignal,
+  expectedSize?: number,
 ): Promise<Digest> {
+  // Most web files are small: one readFile beats open/read/close through a FileHandle, and a
+  // 1 MiB scratch buffer per 4 KiB file would keep the garbage collector busy.
+  if (expectedSize !== undefined && expectedSize <= CHUNK) {
+    return digestBuffer(await readFile(filePath, signal ? { signal } : {}), partSizes);
+  }
   const d = new MultiDigester(partSizes);
   const handle = await open(filePath, 'r');
   try {

@@ -29,8 +29,8 @@ export async function inspectContent(
   options: InspectOptions,
 ): Promise<Map<string, LocalContent>> {
   const resolve = settingsResolver(options.config.rules);
-  // Hashing is CPU and disk work: a few more tasks than cores keeps both busy.
-  const limit = pLimit(Math.max(2, os.availableParallelism() * 2));
+  // Hashing small files is mostly waiting on the file system: several tasks per core keep it busy.
+  const limit = pLimit(Math.max(8, os.availableParallelism() * 4));
   const content = new Map<string, LocalContent>();
   await Promise.all(
     files.map((file) =>
@@ -64,6 +64,7 @@ async function inspectOne(
     file.absPath,
     partSizesFor(file.size, remote, config),
     options.signal,
+    file.size,
   );
   return withStoredMd5(file.size, digest, remote, options, async (exactPartSize) => {
     digest = await digestFile(file.absPath, [exactPartSize], options.signal);

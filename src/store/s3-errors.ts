@@ -94,18 +94,48 @@ export function toStoreError(
   }
   code ??= 'UnknownError';
   const message = e.message && e.message !== 'UnknownError' && e.message !== code ? e.message : '';
-  const retryAfter = Number(e.$response?.headers?.['retry-after']);
-  return new StoreError(
+  return classifyError({
     code,
     message,
+    status,
+    retryAfter: e.$response?.headers?.['retry-after'],
+    operation,
+    key,
+    cause: error,
+  });
+}
+
+export interface ErrorFacts {
+  code: string;
+  message: string;
+  status: number | undefined;
+  /** The Retry-After header as received. */
+  retryAfter: string | undefined;
+  operation: string;
+  key: string | undefined;
+  cause: unknown;
+}
+
+/** One classification for both request paths (the SDK's and the lean one). */
+export function classifyError(f: ErrorFacts): StoreError {
+  const retryAfter = Number(f.retryAfter);
+  const { status, code } = f;
+  return new StoreError(
+    code,
+    f.message,
     {
       ...(status !== undefined ? { status } : {}),
       retryable: RETRYABLE.has(code) || (status !== undefined && (status >= 500 || status === 429)),
       fatal: FATAL.has(code) || /CERT|SELF_SIGNED|SSL/.test(code),
       ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfter } : {}),
-      operation,
-      ...(key !== undefined ? { key } : {}),
+      operation: f.operation,
+      ...(f.key !== undefined ? { key: f.key } : {}),
     },
-    { cause: error },
+    { cause: f.cause },
   );
+}
+
+/** The error code a status means when the response has no body to say (HEAD, some proxies). */
+export function codeForStatus(status: number): string | undefined {
+  return STATUS_CODES[status];
 }

@@ -11,16 +11,14 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
   S3Client,
-  UploadPartCommand,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { ResolvedSettings } from '../settings.js';
 import { toStoreError } from './s3-errors.js';
+import { S3Http, xml } from './s3-http.js';
 import type {
   CompletedPart,
   DeleteResult,
@@ -66,32 +64,33 @@ export function createS3Client(options: S3StoreOptions): S3Client {
 
 export class S3Store implements ObjectStore {
   readonly target: StoreTarget;
+  /** The SDK client, for the rarer operations (multipart control, deletes, heads). */
   private readonly client: S3Client;
+  /** The lean path, for the hot operations (see s3-http.ts for why). */
+  private readonly http: S3Http;
 
   constructor(options: S3StoreOptions, client?: S3Client) {
     this.target = options.target;
     this.client = client ?? createS3Client(options);
+    this.http = new S3Http(options);
   }
 
+  /** ListObjectsV2 pages through the lean path; each page is handed on as it arrives. */
   async *list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject[]> {
     let token: string | undefined;
     do {
-      const page = await this.call('ListObjectsV2', undefined, signal, (o) =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.target.bucket,
-            Prefix: prefix || undefined,
-            ContinuationToken: token,
-          }),
-          o,
-        ),
-      );
-      yield (page.Contents ?? []).flatMap((o) =>
-        o.Key === undefined
-          ? []
-          : [{ key: o.Key, size: o.Size ?? 0, etag: stripQuotes(o.ETag ?? '') }],
-      );
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      const query: Record<string, string> = { 'list-type': '2' };
+      if (prefix) query.prefix = prefix;
+      if (token) query['continuation-token'] = token;
+      const response = await this.http.send({
+        operation: 'ListObjectsV2',
+        method: 'GET',
+        query,
+        signal,
+      });
+      const page = parseListPage(response.body);
+      yield page.objects;
+      token = page.next;
     } while (token);
   }
 
@@ -127,17 +126,17 @@ export class S3Store implements ObjectStore {
   }
 
   async put(input: PutInput, signal?: AbortSignal): Promise<void> {
-    await this.call('PutObject', input.key, signal, (o) =>
-      this.client.send(
-        new PutObjectCommand({
-          ...this.objectFields(input.key, input.settings, input.metadata),
-          Body: input.body,
-          ContentLength: input.body.length,
-          ContentMD5: input.contentMd5,
-        }),
-        o,
-      ),
-    );
+    await this.http.send({
+      operation: 'PutObject',
+      method: 'PUT',
+      key: input.key,
+      headers: {
+        ...objectHeaders(input.settings, input.metadata),
+        'content-md5': input.contentMd5,
+      },
+      body: input.body,
+      signal,
+    });
   }
 
   async createMultipart(
@@ -165,21 +164,17 @@ export class S3Store implements ObjectStore {
     contentMd5: string,
     signal?: AbortSignal,
   ): Promise<CompletedPart> {
-    const out = await this.call('UploadPart', key, signal, (o) =>
-      this.client.send(
-        new UploadPartCommand({
-          Bucket: this.target.bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: body,
-          ContentLength: body.length,
-          ContentMD5: contentMd5,
-        }),
-        o,
-      ),
-    );
-    return { partNumber, etag: out.ETag ?? '' };
+    const response = await this.http.send({
+      operation: 'UploadPart',
+      method: 'PUT',
+      key,
+      query: { partNumber: String(partNumber), uploadId },
+      headers: { 'content-md5': contentMd5 },
+      body,
+      signal,
+    });
+    const etag = response.headers.etag;
+    return { partNumber, etag: typeof etag === 'string' ? etag : '' };
   }
 
   async completeMultipart(
@@ -239,6 +234,7 @@ export class S3Store implements ObjectStore {
 
   destroy(): void {
     this.client.destroy();
+    this.http.destroy();
   }
 
   private objectFields(
@@ -281,4 +277,51 @@ export class S3Store implements ObjectStore {
 
 function stripQuotes(etag: string): string {
   return etag.replace(/^"|"$/g, '');
+}
+
+/** The object headers a rule's settings turn into, for PutObject on the lean path. */
+function objectHeaders(
+  s: ResolvedSettings,
+  metadata: Record<string, string>,
+): Record<string, string> {
+  const headers: Record<string, string | undefined> = {
+    'content-type': s.contentType,
+    'cache-control': s.cacheControl,
+    'content-disposition': s.contentDisposition,
+    'content-language': s.contentLanguage,
+    'content-encoding': s.compress,
+    'x-amz-storage-class': s.storageClass,
+    'x-amz-server-side-encryption': s.serverSideEncryption,
+    'x-amz-server-side-encryption-aws-kms-key-id': s.sseKmsKeyId,
+    'x-amz-acl': s.acl,
+    'x-amz-website-redirect-location': s.websiteRedirect,
+  };
+  for (const [name, value] of Object.entries(metadata))
+    headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+  return Object.fromEntries(
+    Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+}
+
+interface ListPage {
+  objects: RemoteObject[];
+  next: string | undefined;
+}
+
+function parseListPage(body: Buffer): ListPage {
+  const doc = xml.parse(body.toString('utf8')) as {
+    ListBucketResult?: {
+      Contents?: { Key?: string; Size?: string; ETag?: string }[];
+      IsTruncated?: string;
+      NextContinuationToken?: string;
+    };
+  };
+  const result = doc.ListBucketResult ?? {};
+  const objects = (result.Contents ?? []).flatMap((o) =>
+    o.Key === undefined
+      ? []
+      : [{ key: String(o.Key), size: Number(o.Size ?? 0), etag: stripQuotes(o.ETag ?? '') }],
+  );
+  const truncated = result.IsTruncated === 'true';
+  return { objects, next: truncated ? result.NextContinuationToken : undefined };
 }
