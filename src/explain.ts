@@ -4,39 +4,72 @@
  * Error codes: https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
 import { StoreError, type StoreTarget } from './store/store.js';
+import { NETWORK_TABLE } from './explain-network.js';
 
-interface Explanation {
+export interface Explanation {
   cause: string;
   fix: string;
 }
 
-type Explainer = (e: StoreError, t: StoreTarget) => Explanation;
+export type Explainer = (e: StoreError, t: StoreTarget) => Explanation;
 
-const arnBucket = (t: StoreTarget) => `arn:aws:s3:::${t.bucket}`;
-const arnObjects = (t: StoreTarget) => `arn:aws:s3:::${t.bucket}/${t.prefix}*`;
+export const arnBucket = (t: Pick<StoreTarget, 'bucket'>) => `arn:aws:s3:::${t.bucket}`;
+export const arnObjects = (t: Pick<StoreTarget, 'bucket' | 'prefix'>) =>
+  `arn:aws:s3:::${t.bucket}/${t.prefix}*`;
 
-/** The IAM action and resource each operation needs (for AccessDenied). */
-function permissionFor(operation: string, t: StoreTarget): string {
+export interface Permission {
+  action: string;
+  resource: string;
+}
+
+/** The IAM action an S3 operation needs, and the resource it applies to (for AccessDenied). */
+export function permissionFor(operation: string, t: StoreTarget): Permission {
+  const on = (action: string, resource: string) => ({ action, resource });
   switch (operation) {
     case 'ListObjectsV2':
-      return `s3:ListBucket on ${arnBucket(t)}`;
+    case 'HeadBucket':
+      return on('s3:ListBucket', arnBucket(t));
+    case 'GetBucketLocation':
+      return on('s3:GetBucketLocation', arnBucket(t));
+    case 'ListBuckets':
+      return on('s3:ListAllMyBuckets', '*');
     case 'DeleteObjects':
-      return `s3:DeleteObject on ${arnObjects(t)}`;
+    case 'DeleteObject':
+      return on('s3:DeleteObject', arnObjects(t));
     case 'HeadObject':
-      return `s3:GetObject on ${arnObjects(t)}`;
+    case 'GetObject':
+      return on('s3:GetObject', arnObjects(t));
+    case 'PutObjectAcl':
+      return on('s3:PutObjectAcl', arnObjects(t));
     case 'AbortMultipartUpload':
-      return `s3:AbortMultipartUpload on ${arnObjects(t)}`;
+      return on('s3:AbortMultipartUpload', arnObjects(t));
     default:
-      return `s3:PutObject on ${arnObjects(t)}`;
+      // PutObject and the multipart calls (create, upload part, complete) all need s3:PutObject.
+      return on('s3:PutObject', arnObjects(t));
   }
 }
 
 const credentials =
-  (what: string): Explainer =>
-  () => ({
-    cause: what,
+  (what: (t: StoreTarget) => string): Explainer =>
+  (_e, t) => ({
+    cause: what(t),
     fix: 'check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the profile or role in use) for this endpoint',
   });
+
+const store = (t: StoreTarget) => (t.endpoint ? `the store at ${t.endpoint}` : 'S3');
+
+/** 2025 AWS SDKs send CRC checksums (often as aws-chunked trailers) that many stores refuse. */
+const CHECKSUM: Explanation = {
+  cause:
+    'the store does not support the checksum headers or aws-chunked trailers that AWS SDKs send by default since 2025 (x-amz-checksum-*, x-amz-sdk-checksum-algorithm)',
+  fix: 'for other SDK clients of this store set AWS_REQUEST_CHECKSUM_CALCULATION=when_required and AWS_RESPONSE_CHECKSUM_VALIDATION=when_required (s3ship sends Content-MD5 only; if s3ship hit this, report it)',
+};
+
+const SIGV2: Explanation = {
+  cause:
+    'the request was signed with the old Signature Version 2, which this region or store refuses ("Please use AWS4-HMAC-SHA256")',
+  fix: 'sign every client of this bucket with SigV4 — presigned URLs and browser POST forms included (s3ship always does: "s3ship presign") — and set the region',
+};
 
 const TABLE: Record<string, Explainer> = {
   SignatureDoesNotMatch: () => ({
@@ -45,17 +78,18 @@ const TABLE: Record<string, Explainer> = {
     fix: 'set AWS_SECRET_ACCESS_KEY to the exact secret of this access key',
   }),
   InvalidAccessKeyId: credentials(
-    'the store does not know this access key id (wrong key, deleted key, or keys of another account or endpoint)',
+    (t) =>
+      `${store(t)} does not know this access key id (wrong key, deleted key, or keys of another account or endpoint)`,
   ),
+  InvalidClientTokenId: credentials((t) => `${store(t)} does not know this access key id`),
   CredentialsProviderError: () => ({
     cause:
       'no credentials were found (no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, web identity or instance role)',
     fix: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary keys), or AWS_PROFILE',
   }),
-  InvalidClientTokenId: credentials('the store does not know this access key id'),
   ExpiredToken: () => ({
-    cause: 'the session token has expired',
-    fix: 'get fresh temporary credentials (re-run the step that assumes the role, or use a longer session duration)',
+    cause: 'the session token (AWS_SESSION_TOKEN) has expired',
+    fix: 'get fresh temporary credentials (re-run the step that assumes the role, or ask for a longer session duration)',
   }),
   TokenRefreshRequired: () => ({
     cause: 'the session token has expired',
@@ -65,10 +99,7 @@ const TABLE: Record<string, Explainer> = {
     cause: 'the session token is malformed or does not belong to these keys',
     fix: 'pass AWS_SESSION_TOKEN together with the keys it was issued with, unmodified',
   }),
-  AccessDenied: (e, t) => ({
-    cause: `the credentials lack ${permissionFor(e.details.operation, t)}`,
-    fix: 'add that action to the IAM or bucket policy (s3ship needs s3:ListBucket on the bucket and s3:PutObject, plus s3:DeleteObject when deleting, on the prefix)',
-  }),
+  AccessDenied: (e, t) => accessDenied(e, t),
   AllAccessDisabled: (_e, t) => ({
     cause: `all access to bucket ${t.bucket} is disabled`,
     fix: 'contact the bucket owner',
@@ -80,18 +111,24 @@ const TABLE: Record<string, Explainer> = {
   PermanentRedirect: (e, t) => wrongRegion(e, t),
   AuthorizationHeaderMalformed: (e, t) => wrongRegion(e, t),
   IllegalLocationConstraintException: (e, t) => wrongRegion(e, t),
-  InvalidRequest: () => ({
-    cause:
-      'the store refused the request form; if it said "Please use AWS4-HMAC-SHA256", a client signed with the old SigV2 (s3ship always signs with SigV4)',
-    fix: 'use SigV4 for every client of this bucket (presigned URLs and POST forms included) and set the region',
-  }),
+  InvalidRequest: (e) => {
+    if (/checksum|chunked|trailer/i.test(e.message)) return CHECKSUM;
+    if (/AWS4-HMAC-SHA256/.test(e.message)) return SIGV2;
+    return {
+      cause: `the store refused the request form${e.message ? ` ("${e.message}")` : ''}: most often a request signed with the old SigV2 ("Please use AWS4-HMAC-SHA256") or a header this store does not support`,
+      fix: 'sign every client of this bucket with SigV4 (s3ship always does) and set the region; remove unsupported settings from the rules',
+    };
+  },
   AccessControlListNotSupported: (_e, t) => ({
-    cause: `bucket ${t.bucket} has ACLs disabled (Object Ownership: bucket owner enforced), so any ACL is refused`,
-    fix: 'remove "acl" from the spec\'s rules (grant access with a bucket policy), or enable ACLs on the bucket',
+    cause: `bucket ${t.bucket} has ACLs disabled (Object Ownership: bucket owner enforced), so any ACL or grant is refused`,
+    fix: 'remove acl / grant_* from the spec\'s rules (make objects public with a bucket policy instead), or set the bucket\'s Object Ownership to "bucket owner preferred" to enable ACLs',
   }),
-  RequestTimeTooSkewed: () => ({
-    cause: "this machine's clock differs from the store's by more than 15 minutes",
-    fix: 'synchronise the clock (NTP) on the CI runner or container host',
+  RequestTimeTooSkewed: (e) => ({
+    cause:
+      e.details.skewMs === undefined
+        ? "this machine's clock differs from the store's by more than 15 minutes"
+        : `this machine's clock is ${formatSkew(e.details.skewMs)} ${e.details.skewMs > 0 ? 'behind' : 'ahead of'} the store's (measured from its Date header); signatures are accepted for 15 minutes either way`,
+    fix: 'synchronise the clock (NTP: chrony or systemd-timesyncd) on the CI runner or container host',
   }),
   SlowDown: () => ({
     cause: 'the store is throttling requests and still was after every retry',
@@ -115,23 +152,23 @@ const TABLE: Record<string, Explainer> = {
     fix: 'report this as an s3ship bug',
   }),
   XAmzContentSHA256Mismatch: () => ({
-    cause: 'the payload hash does not match: a proxy altered the body',
-    fix: 'bypass the proxy or disable its body rewriting',
-  }),
-  MissingContentLength: () => ({
     cause:
-      'the store refused a streamed body (aws-chunked checksums, which many S3-compatible stores do not support)',
-    fix: 'report this as an s3ship bug (s3ship sends fixed-length bodies with Content-MD5)',
+      'the payload hash does not match: a proxy altered the body, or the store does not understand the streamed (aws-chunked) body the client sent',
+    fix: `bypass the proxy or disable its body rewriting; for other SDK clients see: ${CHECKSUM.fix}`,
   }),
+  MissingContentLength: () => CHECKSUM,
   NotImplemented: () => ({
     cause:
-      'the store does not implement a header s3ship sent (often the default CRC checksum headers of recent AWS SDKs, or a storage class or encryption setting)',
-    fix: 'remove storage_class / server_side_encryption from the rules for this store',
+      'the store does not implement a header that was sent: the default CRC checksum headers of 2025 AWS SDKs, a storage class or an encryption setting',
+    fix: 'remove storage_class / server_side_encryption from the rules for this store; for other SDK clients set AWS_REQUEST_CHECKSUM_CALCULATION=when_required',
   }),
-  InvalidArgument: (e) => ({
-    cause: `the store refused a value in the ${e.details.operation} request — usually a rule's storage_class, server_side_encryption, acl or metadata that this store does not support`,
-    fix: 'check the rules that match this key (s3ship plan lists them) and remove or change the setting',
-  }),
+  InvalidArgument: (e) =>
+    /checksum/i.test(e.message)
+      ? CHECKSUM
+      : {
+          cause: `the store refused a value in the ${e.details.operation} request — usually a rule's storage_class, server_side_encryption, acl, grant or metadata that this store does not support`,
+          fix: 'check the rules that match this key (s3ship plan lists them) and remove or change the setting',
+        },
   InvalidStorageClass: () => ({
     cause: 'the store does not offer the storage class a rule asks for',
     fix: 'change or remove storage_class in the rules',
@@ -144,48 +181,53 @@ const TABLE: Record<string, Explainer> = {
     cause: 'the KMS key is not usable by these credentials',
     fix: 'grant kms:GenerateDataKey and kms:Decrypt on the key, or fix sse_kms_key_id',
   }),
-  ECONNREFUSED: (_e, t) => ({
-    cause: `nothing accepts connections at ${t.endpoint ?? 'the S3 endpoint'}`,
-    fix: 'check the endpoint URL and port, and that the store is running',
-  }),
-  ENOTFOUND: (_e, t) => ({
-    cause: `the endpoint host ${t.endpoint ?? ''} does not resolve (DNS)`,
-    fix: "check the endpoint host name and the runner's DNS; for local stores use path_style: true",
-  }),
-  EAI_AGAIN: (_e, t) => ({
-    cause: `DNS lookup for ${t.endpoint ?? 'the endpoint'} failed temporarily`,
-    fix: "check the runner's DNS or retry",
-  }),
-  ECONNRESET: () => ({
-    cause: 'the connection was reset on every attempt',
-    fix: "check proxies and the store's health, or lower --concurrency",
-  }),
-  ETIMEDOUT: () => ({
-    cause: 'the store did not answer in time on every attempt',
-    fix: 'check the network path to the endpoint, or lower --concurrency',
-  }),
-  TimeoutError: () => ({
-    cause: 'the store did not answer in time on every attempt',
-    fix: 'check the network path to the endpoint, or lower --concurrency',
-  }),
-  CERT: (e) => ({
-    cause: `the endpoint's TLS certificate was refused (${e.message})`,
-    fix: 'use a certificate the runner trusts (NODE_EXTRA_CA_CERTS=<ca.pem>) or the right https host name',
-  }),
+  ...NETWORK_TABLE,
 };
 
+function accessDenied(e: StoreError, t: StoreTarget): Explanation {
+  const { action, resource } = permissionFor(e.details.operation, t);
+  if (e.details.acl && action === 's3:PutObject') {
+    return {
+      cause: `the store refused the object with its ACL (${e.details.acl}): the credentials lack s3:PutObject or s3:PutObjectAcl on ${resource}, or the bucket's Block Public Access setting BlockPublicAcls refuses ACLs`,
+      fix: 'add s3:PutObjectAcl to the policy, or turn off BlockPublicAcls on the bucket, or drop acl / grant_* from the rule and make objects public with a bucket policy ("s3ship doctor" tells which)',
+    };
+  }
+  // Ceph RGW with STS enabled (`rgw s3 auth use sts`) answers a bad signature with AccessDenied
+  // instead of SignatureDoesNotMatch, so on an S3-compatible endpoint a wrong secret looks like
+  // a missing permission. The first request of a run is the listing: say both there.
+  if (t.endpoint && e.details.operation === 'ListObjectsV2') {
+    return {
+      cause: `the credentials lack ${action} on ${resource}, or the secret access key is wrong (Ceph RGW with STS enabled reports a bad signature as AccessDenied)`,
+      fix: `check AWS_SECRET_ACCESS_KEY for this access key, then allow "${action}" on "${resource}" ("s3ship doctor" tells which)`,
+    };
+  }
+  return {
+    cause: `the credentials${t.principal ? ` (${t.principal})` : ''} lack ${action} on ${resource} (not granted, or denied by a bucket policy)`,
+    fix: `allow "${action}" on "${resource}" in the IAM or bucket policy ("s3ship doctor" prints the whole policy this spec needs)`,
+  };
+}
+
 function wrongRegion(e: StoreError, t: StoreTarget): Explanation {
-  const real = e.message.match(/region[^a-z0-9-]*([a-z]{2}(?:-[a-z]+)+-\d)/i)?.[1];
+  const real =
+    e.details.region ?? e.message.match(/region[^a-z0-9-]*([a-z]{2}(?:-[a-z]+)+-\d)/i)?.[1];
   return {
     cause: `bucket ${t.bucket} is in ${real ? `region ${real}` : 'another region'}, not ${t.region ?? 'the one configured'}`,
-    fix: `set target.region${real ? ` to ${real}` : ''} (or --region)`,
+    fix: `set target.region${real ? ` to ${real}` : " to the bucket's region"} (or --region)`,
   };
+}
+
+/** `75 s`, `12 min`, `3.5 h`: a clock difference, whichever sign. */
+export function formatSkew(ms: number): string {
+  const s = Math.abs(ms) / 1000;
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
 }
 
 function explainerFor(e: StoreError): Explainer | undefined {
   if (TABLE[e.code]) return TABLE[e.code];
   if (e.code.startsWith('KMS')) return TABLE.KMS;
-  if (/CERT|SSL|TLS|SELF_SIGNED/i.test(e.code)) return TABLE.CERT;
+  if (/CERT|SSL|TLS|SELF_SIGNED|ALTNAME/i.test(e.code)) return TABLE.CERT;
   if (e.details.status === 503) return TABLE.ServiceUnavailable;
   if (e.details.status === 301) return TABLE.PermanentRedirect;
   if (e.details.status === 403) return TABLE.AccessDenied;
@@ -198,7 +240,7 @@ export function explanationOf(e: StoreError, target: StoreTarget): Explanation |
   return explainerFor(e)?.(e, target);
 }
 
-/** `PutObject of a/b.js to s3://site/a/b.js failed: AccessDenied — the credentials lack …; fix: …` */
+/** `PutObject of a/b.js in s3://site failed: AccessDenied (HTTP 403) — the credentials lack …; fix: …` */
 export function explainStoreError(e: StoreError, target: StoreTarget): string {
   const where =
     e.details.key !== undefined

@@ -59,6 +59,18 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number };
   $response?: { headers?: Record<string, string | undefined> };
   cause?: unknown;
+  /** Error body fields the SDK copies onto the exception (AuthorizationHeaderMalformed, skew). */
+  Region?: string;
+  Endpoint?: string;
+  ServerTime?: string;
+}
+
+/** What the caller knows about the request that the response does not say. */
+export interface RequestContext {
+  /** The signing clock (Date.now plus an injected offset), to measure skew against. */
+  now?: () => number;
+  /** The ACL or grants the request carried. */
+  acl?: string;
 }
 
 const STATUS_CODES: Record<number, string> = {
@@ -73,6 +85,7 @@ export function toStoreError(
   error: unknown,
   operation: string,
   key: string | undefined,
+  context: RequestContext = {},
 ): StoreError {
   if (error instanceof StoreError) return error;
   const e = (error ?? {}) as SdkErrorShape;
@@ -94,14 +107,20 @@ export function toStoreError(
   }
   code ??= 'UnknownError';
   const message = e.message && e.message !== 'UnknownError' && e.message !== code ? e.message : '';
+  const headers = e.$response?.headers ?? {};
+  const region = headers['x-amz-bucket-region'] ?? e.Region ?? regionOfEndpoint(e.Endpoint);
+  const serverDate = e.ServerTime ?? headers.date;
   return classifyError({
     code,
     message,
     status,
-    retryAfter: e.$response?.headers?.['retry-after'],
+    retryAfter: headers['retry-after'],
     operation,
     key,
     cause: error,
+    ...(region ? { region } : {}),
+    ...(serverDate ? { serverDate } : {}),
+    ...context,
   });
 }
 
@@ -114,12 +133,20 @@ export interface ErrorFacts {
   operation: string;
   key: string | undefined;
   cause: unknown;
+  /** The bucket's region as the store named it (x-amz-bucket-region header, error body). */
+  region?: string;
+  /** The response's Date header (or the error body's ServerTime). */
+  serverDate?: string;
+  now?: () => number;
+  acl?: string;
 }
 
 /** One classification for both request paths (the SDK's and the lean one). */
 export function classifyError(f: ErrorFacts): StoreError {
   const retryAfter = Number(f.retryAfter);
   const { status, code } = f;
+  // Only worth measuring when the store complained: then the message names the skew.
+  const serverTime = code === 'RequestTimeTooSkewed' ? Date.parse(f.serverDate ?? '') : NaN;
   return new StoreError(
     code,
     f.message,
@@ -130,9 +157,17 @@ export function classifyError(f: ErrorFacts): StoreError {
       ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfter } : {}),
       operation: f.operation,
       ...(f.key !== undefined ? { key: f.key } : {}),
+      ...(f.region ? { region: f.region } : {}),
+      ...(Number.isFinite(serverTime) ? { skewMs: serverTime - (f.now ?? Date.now)() } : {}),
+      ...(f.acl ? { acl: f.acl } : {}),
     },
     { cause: f.cause },
   );
+}
+
+/** `bucket.s3.eu-west-1.amazonaws.com` or `s3-eu-west-1.amazonaws.com` → `eu-west-1`. */
+export function regionOfEndpoint(endpoint: string | undefined): string | undefined {
+  return endpoint?.match(/(?:^|\.)s3[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com/)?.[1];
 }
 
 /** The error code a status means when the response has no body to say (HEAD, some proxies). */

@@ -31,6 +31,8 @@ export interface S3HttpOptions {
   maxSockets: number;
   /** Milliseconds without any progress on a request before it fails with ETIMEDOUT. */
   idleTimeoutMs?: number;
+  /** Added to this machine's clock when signing (tests inject a skewed clock with it). */
+  clockOffsetMs?: number;
 }
 
 export interface S3Request {
@@ -97,24 +99,38 @@ export class S3Http {
     this.agent.destroy();
   }
 
+  /** For the calls S3 can answer with 200 and an <Error> body (CompleteMultipartUpload). */
+  throwIfErrorBody(operation: string, key: string | undefined, response: S3Response): void {
+    const error = parseError(response);
+    if (error.code === undefined) return;
+    throw this.storeError(
+      { operation, method: 'POST', ...(key !== undefined ? { key } : {}) },
+      response,
+      error,
+    );
+  }
+
   private async sendOnce(request: S3Request): Promise<S3Response> {
     const address = this.address(request.key);
     const body = request.body;
-    const signed = await this.signer.sign({
-      method: request.method,
-      protocol: address.protocol,
-      hostname: address.hostname,
-      ...(address.port ? { port: address.port } : {}),
-      path: address.path,
-      query: request.query ?? {},
-      headers: {
-        host: address.host,
-        'user-agent': USER_AGENT,
-        'x-amz-content-sha256': UNSIGNED_PAYLOAD,
-        ...(body ? { 'content-length': String(body.length) } : {}),
-        ...request.headers,
+    const signed = await this.signer.sign(
+      {
+        method: request.method,
+        protocol: address.protocol,
+        hostname: address.hostname,
+        ...(address.port ? { port: address.port } : {}),
+        path: address.path,
+        query: request.query ?? {},
+        headers: {
+          host: address.host,
+          'user-agent': USER_AGENT,
+          'x-amz-content-sha256': UNSIGNED_PAYLOAD,
+          ...(body ? { 'content-length': String(body.length) } : {}),
+          ...request.headers,
+        },
       },
-    });
+      { signingDate: new Date(this.now()) },
+    );
     const query = buildQueryString(signed.query ?? {});
     return new Promise<S3Response>((resolve, reject) => {
       const req = (this.isHttps() ? https : http).request({
@@ -191,8 +207,18 @@ export class S3Http {
     };
   }
 
+  /** The signing clock. */
+  private now(): number {
+    return Date.now() + (this.options.clockOffsetMs ?? 0);
+  }
+
   private storeError(request: S3Request, response: S3Response, error: ParsedError) {
     const retryAfter = response.headers['retry-after'];
+    const region = response.headers['x-amz-bucket-region'] ?? error.region;
+    const acl = Object.entries(request.headers ?? {})
+      .filter(([h]) => h === 'x-amz-acl' || h.startsWith('x-amz-grant-'))
+      .map(([h, v]) => `${h}: ${v}`)
+      .join(', ');
     return classifyError({
       code: error.code ?? codeForStatus(response.status) ?? `HTTP${response.status}`,
       message: error.message ?? '',
@@ -201,6 +227,10 @@ export class S3Http {
       operation: request.operation,
       key: request.key,
       cause: undefined,
+      ...(typeof region === 'string' ? { region } : {}),
+      ...(response.headers.date ? { serverDate: response.headers.date } : {}),
+      now: () => this.now(),
+      ...(acl ? { acl } : {}),
     });
   }
 

@@ -1,32 +1,23 @@
 /**
- * The ObjectStore on Amazon S3 or an S3-compatible store, through the AWS SDK v3 (SigV4).
- * Requests are not retried here (maxAttempts 1): the executor retries, visibly. Errors are
- * classified into StoreError codes the rest of s3ship understands.
+ * The ObjectStore on Amazon S3 or an S3-compatible store, over the lean request path
+ * (s3-http.ts: the SDK's own SigV4 signer on a keep-alive agent, no SDK client). Requests are
+ * not retried here: the executor retries, visibly. Errors arrive classified as StoreError.
+ * (src/store/sdk-client.ts builds a full SDK S3Client for commands that want one.)
  */
-import http from 'node:http';
-import https from 'node:https';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectsCommand,
-  HeadObjectCommand,
-  S3Client,
-  type PutObjectCommandInput,
-} from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import type { ResolvedSettings } from '../settings.js';
-import { toStoreError } from './s3-errors.js';
 import { S3Http, xml } from './s3-http.js';
-import type {
-  CompletedPart,
-  DeleteResult,
-  HeadResult,
-  ObjectStore,
-  PutInput,
-  RemoteObject,
-  StoreTarget,
+import {
+  StoreError,
+  type CompletedPart,
+  type DeleteResult,
+  type HeadResult,
+  type ObjectStore,
+  type PutInput,
+  type RemoteObject,
+  type StoreTarget,
 } from './store.js';
 
 export interface S3StoreOptions {
@@ -35,43 +26,25 @@ export interface S3StoreOptions {
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Sockets per host; sized to the request concurrency so no request waits for a socket. */
   maxSockets: number;
+  /** Added to this machine's clock when signing (tests inject a skewed clock with it). */
+  clockOffsetMs?: number;
 }
 
-export function createS3Client(options: S3StoreOptions): S3Client {
-  const { target } = options;
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-  return new S3Client({
-    region: target.region ?? 'us-east-1',
-    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
-    forcePathStyle: options.pathStyle,
-    credentials: options.credentials,
-    maxAttempts: 1,
-    // With a wrong region S3 answers 301/400 and names the right one; the SDK then re-signs.
-    followRegionRedirects: true,
-    // Since 2025 the SDK adds CRC32 checksums by default, streamed as aws-chunked trailers that
-    // many S3-compatible stores refuse (Ceph RGW 16: 411 MissingContentLength). We send
-    // Content-MD5 instead, which every store verifies, so only compute what an API requires.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent(agentOptions),
-      connectionTimeout: 10_000,
-      requestTimeout: 120_000,
-    }),
-  });
-}
+/** Request bodies (CompleteMultipartUpload, DeleteObjects): the library escapes keys. */
+const xmlOut = new XMLBuilder({ ignoreAttributes: true });
+/** DeleteObjects answers: Deleted and Error entries are lists even when there is one. */
+const xmlList = new XMLParser({
+  parseTagValue: false,
+  ignoreAttributes: true,
+  isArray: (name) => name === 'Deleted' || name === 'Error',
+});
 
 export class S3Store implements ObjectStore {
   readonly target: StoreTarget;
-  /** The SDK client, for the rarer operations (multipart control, deletes, heads). */
-  private readonly client: S3Client;
-  /** The lean path, for the hot operations (see s3-http.ts for why). */
   private readonly http: S3Http;
 
-  constructor(options: S3StoreOptions, client?: S3Client) {
+  constructor(options: S3StoreOptions) {
     this.target = options.target;
-    this.client = client ?? createS3Client(options);
     this.http = new S3Http(options);
   }
 
@@ -99,27 +72,30 @@ export class S3Store implements ObjectStore {
     options: { partNumber?: number; signal?: AbortSignal } = {},
   ): Promise<HeadResult | undefined> {
     try {
-      const out = await this.call('HeadObject', key, options.signal, (o) =>
-        this.client.send(
-          new HeadObjectCommand({
-            Bucket: this.target.bucket,
-            Key: key,
-            PartNumber: options.partNumber,
-          }),
-          o,
-        ),
-      );
+      const response = await this.http.send({
+        operation: 'HeadObject',
+        method: 'HEAD',
+        key,
+        ...(options.partNumber !== undefined
+          ? { query: { partNumber: String(options.partNumber) } }
+          : {}),
+        signal: options.signal,
+      });
+      const h = response.headers;
+      const metadata: Record<string, string> = {};
+      for (const [name, value] of Object.entries(h)) {
+        if (name.startsWith('x-amz-meta-') && typeof value === 'string')
+          metadata[name.slice(11)] = value;
+      }
+      const parts = Number(h['x-amz-mp-parts-count']);
       return {
-        size: out.ContentLength ?? 0,
-        etag: stripQuotes(out.ETag ?? ''),
-        metadata: out.Metadata ?? {},
-        ...(out.PartsCount !== undefined ? { partsCount: out.PartsCount } : {}),
+        size: Number(h['content-length'] ?? 0),
+        etag: stripQuotes(String(h.etag ?? '')),
+        metadata,
+        ...(Number.isFinite(parts) && parts > 0 ? { partsCount: parts } : {}),
       };
     } catch (error) {
-      if (
-        (error as { code?: string }).code === 'NotFound' ||
-        (error as { code?: string }).code === 'NoSuchKey'
-      )
+      if (error instanceof StoreError && (error.code === 'NotFound' || error.code === 'NoSuchKey'))
         return undefined;
       throw error;
     }
@@ -143,17 +119,20 @@ export class S3Store implements ObjectStore {
     input: Omit<PutInput, 'body' | 'contentMd5'>,
     signal?: AbortSignal,
   ): Promise<string> {
-    const out = await this.call('CreateMultipartUpload', input.key, signal, (o) =>
-      this.client.send(
-        new CreateMultipartUploadCommand(
-          this.objectFields(input.key, input.settings, input.metadata),
-        ),
-        o,
-      ),
-    );
-    if (!out.UploadId)
-      throw new Error(`CreateMultipartUpload of ${input.key} returned no UploadId`);
-    return out.UploadId;
+    const response = await this.http.send({
+      operation: 'CreateMultipartUpload',
+      method: 'POST',
+      key: input.key,
+      query: { uploads: '' },
+      headers: objectHeaders(input.settings, input.metadata),
+      signal,
+    });
+    const doc = xml.parse(response.body.toString('utf8')) as {
+      InitiateMultipartUploadResult?: { UploadId?: string };
+    };
+    const uploadId = doc.InitiateMultipartUploadResult?.UploadId;
+    if (!uploadId) throw new Error(`CreateMultipartUpload of ${input.key} returned no UploadId`);
+    return uploadId;
   }
 
   async uploadPart(
@@ -183,49 +162,63 @@ export class S3Store implements ObjectStore {
     parts: CompletedPart[],
     signal?: AbortSignal,
   ): Promise<void> {
-    // Ceph RGW 16 answers with an empty <ETag> here; HeadObject has the right `…-N` value.
-    await this.call('CompleteMultipartUpload', key, signal, (o) =>
-      this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.target.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: {
-            Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
-          },
-        }),
-        o,
-      ),
+    const body = Buffer.from(
+      xmlOut.build({
+        CompleteMultipartUpload: {
+          Part: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+        },
+      }),
     );
+    // Ceph RGW 16 answers with an empty <ETag> here; HeadObject has the right `…-N` value.
+    const response = await this.http.send({
+      operation: 'CompleteMultipartUpload',
+      method: 'POST',
+      key,
+      query: { uploadId },
+      headers: { 'content-type': 'application/xml' },
+      body,
+      signal,
+    });
+    // S3 can answer 200 and still fail: the error is then in the body.
+    this.http.throwIfErrorBody('CompleteMultipartUpload', key, response);
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
-    await this.call('AbortMultipartUpload', key, undefined, (o) =>
-      this.client.send(
-        new AbortMultipartUploadCommand({
-          Bucket: this.target.bucket,
-          Key: key,
-          UploadId: uploadId,
-        }),
-        o,
-      ),
-    );
+    await this.http.send({
+      operation: 'AbortMultipartUpload',
+      method: 'DELETE',
+      key,
+      query: { uploadId },
+    });
   }
 
   async deleteMany(keys: string[], signal?: AbortSignal): Promise<DeleteResult> {
-    const out = await this.call('DeleteObjects', keys[0], signal, (o) =>
-      this.client.send(
-        new DeleteObjectsCommand({
-          Bucket: this.target.bucket,
-          Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false },
-        }),
-        o,
-      ),
+    const body = Buffer.from(
+      xmlOut.build({ Delete: { Quiet: false, Object: keys.map((Key) => ({ Key })) } }),
     );
+    // DeleteObjects requires an integrity header: Content-MD5 is what every store supports.
+    const response = await this.http.send({
+      operation: 'DeleteObjects',
+      method: 'POST',
+      query: { delete: '' },
+      headers: {
+        'content-type': 'application/xml',
+        'content-md5': createHash('md5').update(body).digest('base64'),
+      },
+      body,
+      signal,
+    });
+    const doc = xmlList.parse(response.body.toString('utf8')) as {
+      DeleteResult?: {
+        Deleted?: { Key?: string }[];
+        Error?: { Key?: string; Code?: string; Message?: string }[];
+      };
+    };
+    const result = doc.DeleteResult ?? {};
     return {
-      deleted: (out.Deleted ?? []).flatMap((d) => (d.Key === undefined ? [] : [d.Key])),
-      errors: (out.Errors ?? []).map((e) => ({
-        key: e.Key ?? '',
+      deleted: (result.Deleted ?? []).flatMap((d) => (d.Key === undefined ? [] : [String(d.Key)])),
+      errors: (result.Error ?? []).map((e) => ({
+        key: String(e.Key ?? ''),
         code: e.Code ?? 'UnknownError',
         message: e.Message ?? '',
       })),
@@ -233,45 +226,7 @@ export class S3Store implements ObjectStore {
   }
 
   destroy(): void {
-    this.client.destroy();
     this.http.destroy();
-  }
-
-  private objectFields(
-    key: string,
-    s: ResolvedSettings,
-    metadata: Record<string, string>,
-  ): PutObjectCommandInput {
-    return {
-      Bucket: this.target.bucket,
-      Key: key,
-      ContentType: s.contentType,
-      CacheControl: s.cacheControl,
-      ContentDisposition: s.contentDisposition,
-      ContentLanguage: s.contentLanguage,
-      ContentEncoding: s.compress,
-      Metadata: metadata,
-      StorageClass: s.storageClass as PutObjectCommandInput['StorageClass'],
-      ServerSideEncryption: s.serverSideEncryption,
-      SSEKMSKeyId: s.sseKmsKeyId,
-      ACL: s.acl as PutObjectCommandInput['ACL'],
-      WebsiteRedirectLocation: s.websiteRedirect,
-    };
-  }
-
-  /** Sends one request (`o` carries the abort signal) and classifies its failure. */
-  private async call<T>(
-    operation: string,
-    key: string | undefined,
-    signal: AbortSignal | undefined,
-    fn: (o: { abortSignal?: AbortSignal }) => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await fn(signal ? { abortSignal: signal } : {});
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw toStoreError(error, operation, key);
-    }
   }
 }
 
@@ -294,6 +249,10 @@ function objectHeaders(
     'x-amz-server-side-encryption': s.serverSideEncryption,
     'x-amz-server-side-encryption-aws-kms-key-id': s.sseKmsKeyId,
     'x-amz-acl': s.acl,
+    'x-amz-grant-read': s.grantRead,
+    'x-amz-grant-read-acp': s.grantReadAcp,
+    'x-amz-grant-write-acp': s.grantWriteAcp,
+    'x-amz-grant-full-control': s.grantFullControl,
     'x-amz-website-redirect-location': s.websiteRedirect,
   };
   for (const [name, value] of Object.entries(metadata))

@@ -46,6 +46,8 @@ export interface StoreTarget {
   prefix: string;
   region: string | undefined;
   endpoint: string | undefined;
+  /** Who the credentials act as, e.g. `role arn:aws:iam::1:role/deploy` (named when refused). */
+  principal?: string | undefined;
 }
 
 export interface ObjectStore {
@@ -98,6 +100,12 @@ export class StoreError extends Error {
       retryAfter?: number;
       operation: string;
       key?: string;
+      /** The bucket's real region, when the store named it (x-amz-bucket-region, error body). */
+      region?: string;
+      /** Store clock minus ours in ms, measured from its Date header (RequestTimeTooSkewed). */
+      skewMs?: number;
+      /** The ACL or grants the request carried (explains an AccessDenied caused by them). */
+      acl?: string;
     },
     options?: { cause?: unknown },
   ) {

@@ -301,8 +301,10 @@ describe('errors are one line with the cause and the fix', () => {
       env: { AWS_SECRET_ACCESS_KEY: 'wrong-secret-0000000000000000000000000000' },
     });
     expect(result.code).toBe(3);
+    // A plain gateway says SignatureDoesNotMatch; Ceph with STS enabled (ours) says AccessDenied
+    // for the same thing. Either way the one line must name the wrong secret and the fix.
     expect(result.stderr).toMatch(
-      /SignatureDoesNotMatch.*secret access key is wrong.*fix: set AWS_SECRET_ACCESS_KEY/,
+      /(SignatureDoesNotMatch|AccessDenied).*secret access key is wrong.*fix: (set|check) AWS_SECRET_ACCESS_KEY/,
     );
     expect(result.stderr + result.stdout).not.toContain(
       'wrong-secret-0000000000000000000000000000',
