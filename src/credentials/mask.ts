@@ -1,0 +1,25 @@
+/**
+ * Masking secrets in CI logs. On GitHub Actions, `::add-mask::<value>` makes the runner replace
+ * the value with *** in every later line of the log (and the command line itself is not shown),
+ * so every secret s3ship gets hold of (keys, session tokens, ID tokens) is announced once,
+ * before anything could print it. s3ship itself never prints them either way.
+ * https://docs.github.com/actions/reference/workflow-commands-for-github-actions#masking-a-value-in-a-log
+ */
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Escapes a command value as @actions/core does (`%`, CR and LF). */
+function escapeData(value: string): string {
+  return value.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+}
+
+/** A mask function: writes `::add-mask::` lines on GitHub Actions, does nothing elsewhere. */
+export function githubMasker(env: Env, write: (line: string) => void): (secret: string) => void {
+  if (env.GITHUB_ACTIONS !== 'true') return () => undefined;
+  const seen = new Set<string>();
+  return (secret) => {
+    if (secret.length < 4 || seen.has(secret)) return;
+    seen.add(secret);
+    write(`::add-mask::${escapeData(secret)}`);
+  };
+}
