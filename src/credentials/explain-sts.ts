@@ -57,6 +57,12 @@ function explanation(f: StsFailure, c: StsContext): Explanation {
             cause: `the role does not exist or its trust policy does not allow this token`,
             fix: 'check role_arn and the trust policy conditions on the issuer, audience and subject',
           };
+    case 'NotFound':
+    case 'NoSuchEntity':
+      return {
+        cause: `role ${c.roleArn} does not exist at ${where}`,
+        fix: 'correct the role ARN (account id and role name), or create the role',
+      };
     case 'RegionDisabledException':
       return {
         cause: `STS is not activated in ${c.region} for this account`,

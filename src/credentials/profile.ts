@@ -72,6 +72,7 @@ export function profileFetch(
   name: string,
   files: ProfileFiles,
   sts: StsSettings,
+  sessionName: string,
   onAssumed: (arn: string | undefined) => void,
 ): () => Promise<AwsCredentialIdentity> {
   return async () => {
@@ -84,7 +85,11 @@ export function profileFetch(
         try {
           const s = await assumeRole(stsClient(sts, source), {
             roleArn: params.RoleArn,
-            sessionName: params.RoleSessionName,
+            // the SDK's default (aws-sdk-js-<time>) says less than the CI's ids; a
+            // role_session_name in the profile is kept
+            sessionName: params.RoleSessionName.startsWith('aws-sdk-js-')
+              ? sessionName
+              : params.RoleSessionName,
             externalId: params.ExternalId,
             durationSeconds: params.DurationSeconds,
           });

@@ -77,7 +77,8 @@ export function refreshingProvider(
     }
   };
   return Object.defineProperties(provider, {
-    memoized: { value: true, enumerable: true },
+    // writable: the SDK sets it again on providers it is given (normalizeCredentialProvider)
+    memoized: { value: true, enumerable: true, writable: true },
     fetches: { get: () => fetches, enumerable: true },
   }) as RefreshingProvider;
 }

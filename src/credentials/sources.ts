@@ -123,7 +123,8 @@ async function fromProfile(ctx: SourceContext): Promise<Attempt> {
   const files = profileFiles(ctx.env);
   const described = await describeProfile(name, files);
   let assumed: string | undefined;
-  const fetch = profileFetch(name, files, ctx.sts, (arn) => (assumed = arn));
+  const sessionName = sessionNameFor(ctx.env, ctx.now());
+  const fetch = profileFetch(name, files, ctx.sts, sessionName, (arn) => (assumed = arn));
   return {
     kind: 'profile',
     label: described.label,

@@ -61,6 +61,7 @@ export function stsClient(
 const STATUS_CODES: Record<number, string> = {
   400: 'InvalidParameterValue',
   403: 'AccessDenied',
+  404: 'NotFound',
   405: 'NotImplemented',
   501: 'NotImplemented',
 };
