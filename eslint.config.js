@@ -22,5 +22,7 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },
   },
-  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  // Config files and the example site are plain JavaScript outside the TypeScript project.
+  { files: ['*.config.js', 'eslint.config.js', 'examples/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['examples/**/*.js'], languageOptions: { globals: { document: 'readonly' } } },
 );
