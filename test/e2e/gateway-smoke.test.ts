@@ -1,7 +1,7 @@
 // Proves the e2e support code against the real gateway: bucket, put/get, a multipart upload by
 // the aws CLI, HeadObject ETags, and counting requests in the gateway's access log.
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
@@ -90,6 +90,7 @@ describe('test gateway', () => {
 
     const mark = await countRequests('PUT');
     const res = await awsCli(['s3', 'cp', '--no-progress', file, `s3://${bucket}/big.bin`]);
+    rmSync(dir, { recursive: true, force: true });
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
 
@@ -119,7 +120,7 @@ describe('test gateway', () => {
     expect(parts.every((r) => r.status === 200 && r.user !== 'anonymous')).toBe(true);
 
     // the SDK's single PutObject is one more PUT; a GET is not a PUT; nothing counted twice
-    const mark2 = await countRequests('PUT', puts.offset);
+    const mark2 = await countRequests('PUT', puts.offset, { bucket });
     expect(mark2.count).toBe(0);
     await putObject(bucket, 'one.txt', 'one');
     await getObject(bucket, 'one.txt');
