@@ -4,9 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import { S3shipError } from './errors.js';
+import type { PresignFlags } from './presign-command.js';
+import { REPORT_KINDS, type ReportFiles, type ReportKind } from './report/reporter.js';
+import { parseShard, type Shard } from './shard.js';
 import type { SpecOverrides } from './spec/load.js';
 
-export type Command = 'deploy' | 'plan' | 'schema' | 'help' | 'version';
+export type Command =
+  'deploy' | 'plan' | 'prune' | 'doctor' | 'presign' | 'schema' | 'help' | 'version';
 
 export interface CliOptions {
   command: Command;
@@ -14,8 +18,14 @@ export interface CliOptions {
   overrides: SpecOverrides;
   dryRun: boolean;
   force: boolean;
+  /** `--shard i/n`: upload this job's share of the keys; deletes are left to `prune`. */
+  shard: Shard | undefined;
   json: boolean;
   markdown: boolean;
+  /** `presign`: keys (relative to the prefix) and the presign flags. */
+  presign: PresignFlags;
+  /** `--report` (undefined: detected from the environment) and report files asked for. */
+  report: { kind: ReportKind | undefined; files: ReportFiles };
 }
 
 export const HELP = `s3ship — deploy a directory to S3 (or any S3-compatible store), uploading only what changed.
@@ -23,6 +33,13 @@ export const HELP = `s3ship — deploy a directory to S3 (or any S3-compatible s
 Usage:
   s3ship deploy [-c s3ship.yml] [flags]   upload what changed, then delete stale keys if asked
   s3ship plan   [-c s3ship.yml] [flags]   show what deploy would do; writes nothing
+  s3ship prune  [-c s3ship.yml] [flags]   only delete stale keys (the last job after sharded deploys)
+  s3ship doctor [-c s3ship.yml] [flags]   check that a deploy would work: credentials, clock,
+                                          region, permissions (with a probe object); print
+                                          the least IAM policy for the spec
+  s3ship presign <key>... [--expires 1h]  presigned GET URLs for keys under the prefix
+  s3ship presign --post <key|prefix/>     presigned POST form for browser uploads:
+        [--max-size 10MiB] [--content-type image/] [--expires 1h] [--html form.html]
   s3ship schema [--markdown]              print the spec's JSON Schema (or the reference table)
 
 Flags (override the spec):
@@ -35,14 +52,35 @@ Flags (override the spec):
       --delete             delete keys under the prefix that are not in the source
       --max-delete <n>     delete nothing when more than n keys are stale (default 256)
       --concurrency <n>    requests in flight, at most (default 16)
+      --credentials <src>  use only this credentials source: spec, env, web-identity, profile,
+                           default (default: auto, the first that applies)
+      --role-arn <arn>     role to assume with a web identity (OIDC) token
+      --audience <aud>     audience of that token (default sts.amazonaws.com)
       --dry-run            like plan: decide everything, write nothing
       --force              upload every file, changed or not
+      --shard <i/n>        upload only share i of n (stable hash of the key); run
+                           "s3ship prune" once after all n jobs to delete stale keys
       --json               one JSON document on stdout (counts, bytes, every key with its reason)
+
+Reports (in CI the format is detected: GitHub Actions, GitLab CI, Jenkins):
+      --report <kind>      github, gitlab, jenkins or plain
+      --junit-file <file>  JUnit XML, a test case per key (gitlab, jenkins: s3ship-junit.xml)
+      --dotenv-file <file> counts as NAME=value lines (gitlab: s3ship.env)
+      --json-file <file>   the --json document (jenkins: s3ship-report.json)
   -h, --help, --version
 
 Exit codes: 0 done · 1 some operations failed · 2 bad spec or usage · 3 credentials or access refused`;
 
-const COMMANDS = new Set<Command>(['deploy', 'plan', 'schema', 'help', 'version']);
+const COMMANDS = new Set<Command>([
+  'deploy',
+  'plan',
+  'prune',
+  'doctor',
+  'presign',
+  'schema',
+  'help',
+  'version',
+]);
 
 export function parseCliArgs(argv: string[]): CliOptions {
   let parsed;
@@ -61,10 +99,23 @@ export function parseCliArgs(argv: string[]): CliOptions {
         delete: { type: 'boolean' },
         'max-delete': { type: 'string' },
         concurrency: { type: 'string' },
+        credentials: { type: 'string' },
+        'role-arn': { type: 'string' },
+        audience: { type: 'string' },
         'dry-run': { type: 'boolean' },
         force: { type: 'boolean' },
+        shard: { type: 'string' },
         json: { type: 'boolean' },
         markdown: { type: 'boolean' },
+        report: { type: 'string' },
+        'junit-file': { type: 'string' },
+        'dotenv-file': { type: 'string' },
+        'json-file': { type: 'string' },
+        post: { type: 'boolean' },
+        expires: { type: 'string' },
+        'max-size': { type: 'string' },
+        'content-type': { type: 'string' },
+        html: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -81,10 +132,11 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (!COMMANDS.has(command)) {
     throw new S3shipError(
       'USAGE',
-      `Unknown command "${word}" — expected deploy, plan or schema (see "s3ship --help").`,
+      `Unknown command "${word}" — expected deploy, plan, doctor, presign or schema (see "s3ship --help").`,
     );
   }
-  if (positionals.length > 1) {
+  // Only presign takes arguments after the command: the keys.
+  if (positionals.length > 1 && command !== 'presign') {
     throw new S3shipError(
       'USAGE',
       `Unexpected argument "${positionals[1]}" — flags take the form --name value (see "s3ship --help").`,
@@ -103,6 +155,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
     ...(values.concurrency !== undefined
       ? { concurrency: integerFlag('--concurrency', values.concurrency) }
       : {}),
+    ...(values.credentials !== undefined ? { credentials: values.credentials } : {}),
+    ...(values['role-arn'] !== undefined ? { roleArn: values['role-arn'] } : {}),
+    ...(values.audience !== undefined ? { audience: values.audience } : {}),
   };
   return {
     command,
@@ -110,9 +165,36 @@ export function parseCliArgs(argv: string[]): CliOptions {
     overrides,
     dryRun: command === 'plan' || values['dry-run'] === true,
     force: values.force === true,
+    shard: values.shard === undefined ? undefined : parseShard(values.shard),
     json: values.json === true,
     markdown: values.markdown === true,
+    presign: {
+      keys: command === 'presign' ? positionals.slice(1) : [],
+      post: values.post === true,
+      expires: values.expires,
+      maxSize: values['max-size'],
+      contentType: values['content-type'],
+      html: values.html,
+      json: values.json === true,
+    },
+    report: {
+      kind: reportKind(values.report),
+      files: {
+        ...(values['junit-file'] ? { junit: values['junit-file'] } : {}),
+        ...(values['dotenv-file'] ? { dotenv: values['dotenv-file'] } : {}),
+        ...(values['json-file'] ? { json: values['json-file'] } : {}),
+      },
+    },
   };
+}
+
+function reportKind(value: string | undefined): ReportKind | undefined {
+  if (value === undefined) return undefined;
+  if ((REPORT_KINDS as readonly string[]).includes(value)) return value as ReportKind;
+  throw new S3shipError(
+    'USAGE',
+    `--report expects one of ${REPORT_KINDS.join(', ')}, got "${value}" — e.g. --report gitlab.`,
+  );
 }
 
 function integerFlag(flag: string, value: string): number {

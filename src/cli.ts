@@ -4,11 +4,12 @@
  * exit code. The only file (with the action's) that reads process.argv and process.env.
  */
 import { parseCliArgs, HELP, type CliOptions } from './args.js';
-import { run, type RunResult } from './deploy.js';
+import { githubMasker } from './credentials/mask.js';
 import { S3shipError, type ExitCode } from './errors.js';
-import { consoleReporter } from './report/console.js';
-import { planLines } from './report/plan-text.js';
-import { countsOf, jsonReport, summaryLine } from './report/summary.js';
+import { createReporter } from './report/create.js';
+import { detectReportKind } from './report/reporter.js';
+import { reportedRun } from './report/session.js';
+import { processTerminal } from './report/terminal.js';
 import { loadConfig } from './spec/load.js';
 import { VERSION } from './version.js';
 import { renderSpecReference, specJsonSchema } from './spec/reference.js';
@@ -28,51 +29,89 @@ async function main(argv: string[]): Promise<ExitCode> {
     case 'schema':
       out(options.markdown ? renderSpecReference() : JSON.stringify(specJsonSchema(), null, 2));
       return 0;
+    case 'doctor':
+      // Loaded on demand: both pull in the AWS SDK's S3 client, which deploys do without.
+      return (await import('./doctor/command.js')).doctorCommand(await loadFor(options), {
+        env: process.env,
+        out,
+        err,
+        json: options.json,
+        clockOffsetMs: clockOffsetMs(),
+      });
+    case 'presign':
+      return (await import('./presign-command.js')).presignCommand(
+        await loadFor(options),
+        options.presign,
+        {
+          env: process.env,
+          out,
+          err,
+          clockOffsetMs: clockOffsetMs(),
+        },
+      );
     default:
       return deployOrPlan(options);
   }
 }
 
-async function deployOrPlan(options: CliOptions): Promise<ExitCode> {
-  const env = process.env;
-  const config = await loadConfig({
+function loadFor(options: CliOptions) {
+  return loadConfig({
     ...(options.specFile ? { specFile: options.specFile } : {}),
     overrides: options.overrides,
-    env,
+    env: process.env,
     cwd: process.cwd(),
   });
-  const reporter = consoleReporter({ out, err }, { json: options.json });
+}
+
+/** Hidden knob: skews the signing clock, so tests can provoke RequestTimeTooSkewed for real. */
+function clockOffsetMs(): number {
+  const value = Number(process.env.S3SHIP_CLOCK_OFFSET_MS ?? 0);
+  return Number.isFinite(value) ? value : 0;
+}
+
+async function deployOrPlan(options: CliOptions): Promise<ExitCode> {
+  const env = process.env;
+  const reporter = createReporter(options.report.kind ?? detectReportKind(env), {
+    command: options.command === 'plan' ? 'plan' : 'deploy',
+    dryRun: options.dryRun,
+    json: options.json,
+    terminal: processTerminal(env),
+    files: options.report.files,
+    env,
+    cwd: process.cwd(),
+    progressIntervalSeconds: progressInterval(env),
+  });
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     err(`${signal}: stopping — no new uploads start; multipart uploads in flight are aborted.`);
     interrupt.abort(new S3shipError('INTERRUPTED', `Interrupted by ${signal}`));
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  const result = await run(
-    { config, dryRun: options.dryRun, force: options.force },
-    { env, emit: reporter.sink, signal: interrupt.signal },
+  return reportedRun(
+    {
+      load: () => loadFor(options),
+      options: {
+        dryRun: options.dryRun,
+        force: options.force,
+        ...(options.shard ? { shard: options.shard } : {}),
+        ...(options.command === 'prune' ? { prune: true } : {}),
+      },
+    },
+    reporter,
+    {
+      env,
+      signal: interrupt.signal,
+      // --json owns stdout; the runner reads workflow commands from stderr too
+      mask: githubMasker(env, options.json ? err : out),
+      clockOffsetMs: clockOffsetMs(),
+    },
   );
-  report(result, options, reporter.warnings);
-  if (interrupt.signal.aborted) return 130;
-  return exitCodeOf(result);
 }
 
-function report(result: RunResult, options: CliOptions, warnings: string[]): void {
-  if (options.json) {
-    out(JSON.stringify(jsonReport(result, options.command, options.dryRun, warnings), null, 2));
-    return;
-  }
-  if (options.dryRun) planLines(result.plan).forEach((l) => out(l));
-  if (result.fatal) err(`error: ${result.fatal}`);
-  out(
-    `${summaryLine(countsOf(result), options.dryRun)} in ${(result.durationMs / 1000).toFixed(1)} s`,
-  );
-}
-
-function exitCodeOf(result: RunResult): ExitCode {
-  if (result.fatalCode) return new S3shipError(result.fatalCode, '').exitCode;
-  const counts = countsOf(result);
-  return counts.failed > 0 || counts.notRun > 0 ? 1 : 0;
+/** Seconds between progress lines in CI logs (S3SHIP_PROGRESS_INTERVAL; 0 turns them off). */
+function progressInterval(env: NodeJS.ProcessEnv): number {
+  const value = Number(env.S3SHIP_PROGRESS_INTERVAL ?? 5);
+  return Number.isFinite(value) && value >= 0 ? value : 5;
 }
 
 /** The one error boundary: every error becomes a line (or a few) and an exit code. */

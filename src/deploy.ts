@@ -4,15 +4,17 @@
  * else; it reads no flags and no process.env (the environment arrives in `deps`).
  */
 import type { DeployConfig } from './config.js';
-import { resolveCredentials } from './credentials.js';
+import { CREDENTIALS_UNAVAILABLE, resolveCredentials } from './credentials.js';
+import { DEFAULT_CREDENTIALS } from './credentials/config.js';
 import { S3shipError, type ErrorCode } from './errors.js';
 import type { EventSink } from './events.js';
 import { executePlan, type Outcome } from './execute.js';
 import { explainStoreError } from './explain.js';
 import { inspectContent } from './inspect.js';
-import { buildPlan, type Plan } from './plan.js';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { buildPlan, planCounts, type Plan } from './plan.js';
+import { DEFAULT_RETRY, retryingReads, type RetryPolicy } from './retry.js';
 import { scanSource, type Skipped } from './scan.js';
+import { inShard, type Shard } from './shard.js';
 import { S3Store } from './store/s3-store.js';
 import {
   StoreError,
@@ -22,6 +24,10 @@ import {
 } from './store/store.js';
 
 export interface RunOptions {
+  /** This job's share of the keys (`--shard i/n`); its deletes are left to `prune`. */
+  shard?: Shard;
+  /** `s3ship prune`: upload nothing, delete the stale keys (after every shard has run). */
+  prune?: boolean;
   config: DeployConfig;
   /** Plan only: list what would happen, write nothing. */
   dryRun: boolean;
@@ -35,7 +41,11 @@ export interface RunDeps {
   retry?: RetryPolicy;
   /** Builds the store; tests pass an in-memory one. */
   createStore?: (target: StoreTarget, config: DeployConfig) => ObjectStore;
+  /** Added to this machine's clock when signing (tests skew it to provoke RequestTimeTooSkewed). */
+  clockOffsetMs?: number;
   now?: () => number;
+  /** Told every secret s3ship gets hold of, before anything could print it (GitHub ::add-mask::). */
+  mask?: (secret: string) => void;
 }
 
 export interface RunResult {
@@ -60,14 +70,26 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     region: config.target.region ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION,
     endpoint: config.target.endpoint,
   };
-  const credentials = resolveCredentials(deps.env);
+  // A test store needs no credentials; a real one gets them resolved (and checked) up front.
+  const credentials = deps.createStore
+    ? { source: 'supplied with the store', principal: undefined, provider: undefined }
+    : await resolveCredentials({
+        config: config.credentials ?? DEFAULT_CREDENTIALS,
+        env: deps.env,
+        target,
+        now,
+        ...(deps.mask ? { mask: deps.mask } : {}),
+        warn: (message) => deps.emit({ type: 'warning', message }),
+      });
+  if (credentials.principal) target.principal = credentials.principal;
   const store =
     deps.createStore?.(target, config) ??
     new S3Store({
       target,
       pathStyle: config.target.pathStyle,
-      credentials: credentials.provider,
+      credentials: credentials.provider ?? { accessKeyId: '', secretAccessKey: '' },
       maxSockets: config.concurrency,
+      ...(deps.clockOffsetMs ? { clockOffsetMs: deps.clockOffsetMs } : {}),
     });
   try {
     deps.emit({
@@ -78,16 +100,32 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       dryRun: options.dryRun,
     });
     deps.emit({ type: 'phase', phase: 'scan' });
+    // Listing and heads are retried like the executor's requests (a 503 while listing is common).
+    const reads = retryingReads(store, deps.retry ?? DEFAULT_RETRY, {
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      onRetry: (operation, key, error, attempt, waitMs) =>
+        deps.emit({
+          type: 'retry',
+          key,
+          operation,
+          code: error instanceof StoreError ? error.code : 'Error',
+          attempt,
+          waitMs,
+        }),
+    });
     const [local, remote] = await Promise.all([
       scanSource(config),
-      listRemote(store, target, deps.signal),
+      listRemote(reads, target, deps.signal),
     ]);
     for (const s of local.skipped)
       deps.emit({ type: 'warning', message: `skipped ${s.relPath}: ${s.reason}` });
     deps.emit({ type: 'phase', phase: 'compare', count: local.files.length });
-    const content = await inspectContent(local.files, remote, {
+    // A shard compares only its share; prune compares nothing (it uploads nothing).
+    const owns = ownership(options);
+    const mine = owns ? local.files.filter((f) => owns(f.key)) : local.files;
+    const content = await inspectContent(mine, remote, {
       config,
-      store,
+      store: reads,
       ...(deps.signal ? { signal: deps.signal } : {}),
     }).catch((error: unknown) => rethrowStoreError(error, target));
     const plan = buildPlan({
@@ -95,9 +133,12 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       content,
       remote,
       prefix: target.prefix,
-      delete: config.delete,
+      delete: options.prune ? { ...config.delete, enabled: true } : config.delete,
       force: options.force,
+      ...(owns ? { owns } : {}),
+      ...(options.shard ? { deletesElsewhere: true } : {}),
     });
+    deps.emit({ type: 'plan', ...planCounts(plan) });
     const base = { target, plan, skipped: local.skipped, credentialsSource: credentials.source };
     if (options.dryRun)
       return {
@@ -115,12 +156,32 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       emit: deps.emit,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
+    // Presigned links and the CDN invalidation (spec `presign`, `cloudfront`), after a full
+    // success; loaded on demand, as they pull in the SDK clients.
+    const after =
+      credentials.provider && (config.presign || config.cloudfront)
+        ? await (
+            await import('./post-deploy.js')
+          ).afterDeploy({
+            config,
+            target,
+            plan,
+            result,
+            credentials: credentials.provider,
+            emit: deps.emit,
+            clockOffsetMs: deps.clockOffsetMs ?? 0,
+          })
+        : undefined;
     return {
       ...base,
       outcomes: result.outcomes,
-      fatal: result.fatal,
+      fatal: result.fatal ?? after,
       fatalCode:
-        result.fatalError instanceof StoreError ? errorCodeFor(result.fatalError) : undefined,
+        result.fatalError instanceof StoreError
+          ? errorCodeFor(result.fatalError)
+          : after
+            ? 'S3_ERROR'
+            : undefined,
       durationMs: now() - started,
     };
   } finally {
@@ -159,6 +220,7 @@ const CREDENTIAL_CODES = new Set([
   'InvalidToken',
   'TokenRefreshRequired',
   'CredentialsProviderError',
+  CREDENTIALS_UNAVAILABLE,
 ]);
 
 export function errorCodeFor(error: StoreError): ErrorCode {
@@ -166,4 +228,11 @@ export function errorCodeFor(error: StoreError): ErrorCode {
   if (error.code === 'AccessDenied' || error.code === 'AllAccessDisabled') return 'ACCESS_DENIED';
   if (error.code === 'NoSuchBucket') return 'BUCKET_MISSING';
   return 'S3_ERROR';
+}
+
+/** Which keys this run uploads: all (undefined), a shard's share, or none (prune). */
+function ownership(options: RunOptions): ((key: string) => boolean) | undefined {
+  if (options.prune) return () => false;
+  const { shard } = options;
+  return shard ? (key) => inShard(key, shard) : undefined;
 }

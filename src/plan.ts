@@ -76,8 +76,13 @@ export interface PlanInput {
   prefix: string;
   delete: { enabled: boolean; max: number };
   force: boolean;
-  /** Restricts uploads to keys for which this returns true (sharding); deletes then never run. */
+  /**
+   * Which keys this run may upload (a shard's share; none for `prune`). Unset: all. Keys it
+   * does not own are left out of the plan entirely: another job decides them.
+   */
   owns?: (key: string) => boolean;
+  /** Why stale keys are kept although deletes are on (`--shard`: only `prune` deletes). */
+  deletesElsewhere?: boolean;
 }
 
 export function buildPlan(input: PlanInput): Plan {
@@ -102,7 +107,11 @@ export function buildPlan(input: PlanInput): Plan {
 function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void {
   const { enabled, max } = input.delete;
   const reason: Reason | undefined =
-    !enabled || input.owns ? 'delete-off' : stale.length > max ? 'over-max-delete' : undefined;
+    !enabled || input.deletesElsewhere
+      ? 'delete-off'
+      : stale.length > max
+        ? 'over-max-delete'
+        : undefined;
   for (const o of stale) {
     const item: PlanItem = {
       key: o.key,
