@@ -12,7 +12,7 @@ const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 await build({
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { cli: 'src/bin.ts', action: 'src/action.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
