@@ -1,38 +1,70 @@
 /**
- * The plain-log reporter: one line per upload and delete, warnings and failures on stderr,
- * nothing when `--json` owns stdout. (CI-specific reporters arrive with the CI issue.)
+ * The log every adapter shares: a heading per phase (a GitHub group, a GitLab section or a plain
+ * line, through `Sections`), one line per upload and delete on stdout, warnings and failures
+ * on stderr, and the closing lines: the plan listing for dry runs, the fatal error and the
+ * summary — or, with `--json`, one JSON document on stdout and nothing else there.
+ * Colour only in a terminal (so a Jenkins or GitLab log never holds ANSI codes from us).
  */
-import type { DeployEvent, EventSink } from '../events.js';
-import { formatBytes } from './summary.js';
+import { styleText } from 'node:util';
+import type { RunResult } from '../deploy.js';
+import type { DeployEvent, Phase } from '../events.js';
+import { planLines } from './plan-text.js';
+import type { ReportContext, ReportedError, ReporterPart, Terminal } from './reporter.js';
+import { countsOf, formatBytes, jsonReport, summaryLine } from './summary.js';
 
-export interface ConsoleOutput {
-  out: (line: string) => void;
-  err: (line: string) => void;
+/** Collapsible parts of the log; plain logs print the title as a line. */
+export interface Sections {
+  open: (id: string, title: string) => void;
+  /** Closes the open section, if any. */
+  close: () => void;
 }
 
-export interface ConsoleReporter {
-  sink: EventSink;
+export function plainSections(out: (line: string) => void): Sections {
+  return { open: (_id, title) => out(title), close: () => undefined };
+}
+
+/** Sections that write nothing (stdout belongs to `--json`). */
+export const NO_SECTIONS: Sections = { open: () => undefined, close: () => undefined };
+
+export interface ConsoleLog extends ReporterPart {
+  /** Warnings seen, for the JSON document. */
   warnings: string[];
 }
 
-export function consoleReporter(
-  output: ConsoleOutput,
-  options: { json: boolean },
-): ConsoleReporter {
+function phaseTitle(phase: Phase, count: number | undefined): string {
+  const n = count ?? 0;
+  switch (phase) {
+    case 'scan':
+    case 'list':
+      return 'Scanning the source and listing the bucket';
+    case 'compare':
+      return `Comparing ${n} file(s) with the bucket`;
+    case 'upload-assets':
+      return `Uploading ${n} file(s), entry documents last`;
+    case 'upload-entries':
+      return `Uploading ${n} entry document(s) last`;
+    case 'delete':
+      return `Deleting ${n} stale key(s)`;
+  }
+}
+
+export function consoleLog(ctx: ReportContext, terminal: Terminal, sections: Sections): ConsoleLog {
   const warnings: string[] = [];
-  const say = options.json ? () => undefined : output.out;
+  const paint = (format: 'red' | 'yellow' | 'green' | 'dim', text: string) =>
+    terminal.color ? styleText(format, text, { validateStream: false }) : text;
+  const say = ctx.json ? () => undefined : terminal.out;
+
   const sink = (event: DeployEvent) => {
     switch (event.type) {
       case 'start':
-        if (!options.json)
-          output.err(
+        if (!ctx.json)
+          terminal.err(
             `s3ship ${event.dryRun ? 'plan' : 'deploy'}: ${event.source} → ${event.target} (credentials: ${event.credentials})`,
           );
         break;
       case 'phase':
-        if (event.phase === 'upload-entries')
-          say(`uploading ${event.count ?? 0} entry document(s) last`);
-        if (event.phase === 'delete') say(`deleting ${event.count ?? 0} stale key(s)`);
+        sections.close();
+        sections.open(event.phase, phaseTitle(event.phase, event.count));
         break;
       case 'uploaded':
         say(
@@ -43,18 +75,50 @@ export function consoleReporter(
         say(`delete  ${event.key}`);
         break;
       case 'failed':
-        output.err(`error: ${event.message}`);
+        terminal.err(`${paint('red', 'error:')} ${event.message}`);
         break;
       case 'retry':
-        output.err(
+        terminal.err(
           `retry ${event.attempt}: ${event.operation} ${event.key} got ${event.code}; waiting ${event.waitMs} ms`,
         );
         break;
       case 'warning':
         warnings.push(event.message);
-        output.err(`warning: ${event.message}`);
+        terminal.err(`${paint('yellow', 'warning:')} ${event.message}`);
+        break;
+      default:
         break;
     }
   };
-  return { sink, warnings };
+
+  const finish = (result: RunResult) => {
+    sections.close();
+    if (ctx.json) {
+      terminal.out(JSON.stringify(jsonReport(result, ctx.command, ctx.dryRun, warnings), null, 2));
+      return;
+    }
+    if (ctx.dryRun) {
+      const lines = planLines(result.plan);
+      sections.open('plan', `Plan: ${lines.length} key(s) to change`);
+      lines.forEach((l) => terminal.out(l));
+      sections.close();
+    }
+    if (result.fatal) terminal.err(`${paint('red', 'error:')} ${result.fatal}`);
+    const counts = countsOf(result);
+    const ok = counts.failed === 0 && counts.notRun === 0 && !result.fatal;
+    terminal.out(
+      paint(
+        ok ? 'green' : 'red',
+        `${summaryLine(counts, ctx.dryRun)} in ${(result.durationMs / 1000).toFixed(1)} s`,
+      ),
+    );
+  };
+
+  const fail = (error: ReportedError) => {
+    sections.close();
+    terminal.err(`${paint('red', 'error:')} ${error.message}`);
+    error.details.forEach((d) => terminal.err(`  ${d}`));
+  };
+
+  return { sink, finish, fail, warnings };
 }

@@ -1,0 +1,20 @@
+/**
+ * The process's own stdout and stderr as a Terminal. Colour follows the terminal and the common
+ * conventions: NO_COLOR turns it off, FORCE_COLOR (0 off, anything else on) overrides.
+ */
+import type { Env, Terminal } from './reporter.js';
+
+export function processTerminal(env: Env): Terminal {
+  const tty = process.stderr.isTTY;
+  const forced = env.FORCE_COLOR;
+  const color = forced !== undefined && forced !== '' ? forced !== '0' : tty && !env.NO_COLOR;
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    errRaw: (text) => process.stderr.write(text),
+    tty,
+    outTty: process.stdout.isTTY,
+    ...(tty ? { columns: process.stderr.columns } : {}),
+    color,
+  };
+}
