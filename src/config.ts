@@ -3,6 +3,7 @@
  * `${VAR}` expansion, schema validation and CLI overrides) and what the sync engine consumes.
  * Nothing downstream of this type reads YAML, flags or the environment.
  */
+import type { CredentialsConfig } from './credentials/config.js';
 
 /** Precompression applied to the bytes before upload; the object gets this Content-Encoding. */
 export type Compression = 'gzip' | 'br';
@@ -66,6 +67,8 @@ export interface DeployConfig {
     /** Part size for our uploads (grown so that no file needs more than 10,000 parts). */
     partSize: number;
   };
+  /** Where credentials come from (absent: `auto`, see src/credentials.ts). */
+  credentials?: CredentialsConfig;
 }
 
 export const DEFAULTS = {

@@ -195,7 +195,8 @@ function accessDenied(e: StoreError, t: StoreTarget): Explanation {
   // Ceph RGW with STS enabled (`rgw s3 auth use sts`) answers a bad signature with AccessDenied
   // instead of SignatureDoesNotMatch, so on an S3-compatible endpoint a wrong secret looks like
   // a missing permission. The first request of a run is the listing: say both there.
-  if (t.endpoint && e.details.operation === 'ListObjectsV2') {
+  // (Not for a role's session: STS made its keys, they cannot be mistyped.)
+  if (t.endpoint && e.details.operation === 'ListObjectsV2' && !t.principal?.startsWith('role ')) {
     return {
       cause: `the credentials lack ${action} on ${resource}, or the secret access key is wrong (Ceph RGW with STS enabled reports a bad signature as AccessDenied)`,
       fix: `check AWS_SECRET_ACCESS_KEY for this access key, then allow "${action}" on "${resource}" ("s3ship doctor" tells which)`,

@@ -169,6 +169,7 @@ function buildConfig(input: BuildInput): DeployConfig {
   return normalizeSpec(result.data, {
     specFile: input.specFile,
     sourceBase: sourceFromFlag ? input.cwd : path.dirname(input.specFile ?? input.cwd),
+    substituted: new Set(expansion.substituted.map(formatPath)),
   });
 }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DEFAULTS, type DeployConfig, type ObjectSettings, type Rule } from '../config.js';
 import type { Spec } from './schema.js';
 import { parseSize } from './size.js';
+import { normalizeCredentials } from '../credentials/spec.js';
 
 /** Where relative paths resolve and which file the spec came from. */
 export interface NormalizeContext {
@@ -13,6 +14,8 @@ export interface NormalizeContext {
   specFile: string | undefined;
   /** Directory a relative `source` resolves against (spec file's dir, or cwd for --source). */
   sourceBase: string;
+  /** Dotted paths of values that came from `${…}` (a secret not among them was literal). */
+  substituted?: ReadonlySet<string>;
 }
 
 /** Builds the DeployConfig; `spec` must have passed `specSchema`. */
@@ -39,6 +42,9 @@ export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
       threshold: parseSize(spec.multipart.threshold),
       partSize: parseSize(spec.multipart.part_size),
     },
+    ...(spec.credentials
+      ? { credentials: normalizeCredentials(spec.credentials, ctx.substituted ?? new Set()) }
+      : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export interface SpecOverrides {
   delete?: boolean;
   maxDelete?: number;
   concurrency?: number;
+  /** Pins the credentials source (`auto`, `spec`, `env`, `web-identity`, `profile`, `default`). */
+  credentials?: string;
 }
 
 /** Each override, the spec key it replaces and the flag named in problems about it. */
@@ -30,6 +32,7 @@ export const OVERRIDE_FLAGS: Readonly<
   delete: { path: ['delete'], flag: '--delete' },
   maxDelete: { path: ['max_delete'], flag: '--max-delete' },
   concurrency: { path: ['concurrency'], flag: '--concurrency' },
+  credentials: { path: ['credentials', 'source'], flag: '--credentials' },
 };
 
 /**

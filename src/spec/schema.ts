@@ -23,6 +23,7 @@ import {
   str,
 } from './fields.js';
 import { formatSize, GiB, MiB } from './size.js';
+import { credentialsSchema } from '../credentials/spec.js';
 
 /** One entry of `rules`: which files (`match`) and what to set on them. */
 const rule = z
@@ -180,6 +181,9 @@ export const specSchema = z
         .describe(
           'Multipart upload sizes: integers (bytes) or strings like `8MiB`, `512KiB`, `1GiB`.',
         ),
+      credentials: credentialsSchema
+        .optional()
+        .describe('Where the credentials come from (default: the first source that applies).'),
     },
     { error: 'expected a mapping with at least version, source and target' },
   )
