@@ -13,8 +13,22 @@ export async function readBody(absPath: string, settings: ResolvedSettings): Pro
   return settings.compress ? compress(raw, settings.compress) : raw;
 }
 
-/** Reads `length` bytes at `offset`; fails if the file became shorter (it changed under us). */
-export async function readRange(absPath: string, offset: number, length: number): Promise<Buffer> {
+/** What the scan saw of a file: a read that finds something else means it changed under us. */
+export interface Seen {
+  size: number;
+  mtimeMs?: number | undefined;
+}
+
+/**
+ * Reads `length` bytes at `offset`. Fails when the file is no longer what the scan saw (size or
+ * modification time): a part read from a file being rewritten must never be published.
+ */
+export async function readRange(
+  absPath: string,
+  offset: number,
+  length: number,
+  seen?: Seen,
+): Promise<Buffer> {
   const handle = await open(absPath, 'r');
   try {
     const buffer = Buffer.allocUnsafe(length);
@@ -24,6 +38,14 @@ export async function readRange(absPath: string, offset: number, length: number)
       if (bytesRead === 0)
         throw new Error(`file ended at byte ${offset + filled}; expected ${offset + length}`);
       filled += bytesRead;
+    }
+    if (seen) {
+      const now = await handle.stat();
+      if (now.size !== seen.size || (seen.mtimeMs !== undefined && now.mtimeMs !== seen.mtimeMs)) {
+        throw new Error(
+          `it changed while being uploaded (size ${seen.size} → ${now.size}, modified again); run the deploy again`,
+        );
+      }
     }
     return buffer;
   } finally {

@@ -8,8 +8,11 @@ import { open, readFile } from 'node:fs/promises';
 import { multipartEtag } from './etag.js';
 
 export interface Digest {
-  /** Hex MD5 of all bytes. */
-  md5: string;
+  /**
+   * Hex MD5 of all bytes; undefined when only part digests were asked for (comparing with a
+   * multipart ETag needs no whole-file MD5, and skipping it halves the CPU on big files).
+   */
+  md5: string | undefined;
   /** Bytes digested. */
   size: number;
   /** Multipart ETag (`hex-N`) per part size asked for. */
@@ -21,12 +24,16 @@ export interface Digest {
 const CHUNK = 1024 * 1024;
 
 /** Feeds bytes into the whole-file MD5 and into one rolling part MD5 per part size. */
+/** A digest with the whole-file MD5. */
+export type WholeDigest = Digest & { md5: string };
+
 class MultiDigester {
-  private readonly whole = createHash('md5');
+  private readonly whole: Hash | undefined;
   private readonly parts: { size: number; current: Hash; filled: number; done: Buffer[] }[];
   private total = 0;
 
-  constructor(partSizes: readonly number[]) {
+  constructor(partSizes: readonly number[], whole: boolean) {
+    this.whole = whole ? createHash('md5') : undefined;
     this.parts = [...new Set(partSizes)].map((size) => ({
       size,
       current: createHash('md5'),
@@ -36,7 +43,7 @@ class MultiDigester {
   }
 
   update(chunk: Buffer): void {
-    this.whole.update(chunk);
+    this.whole?.update(chunk);
     this.total += chunk.length;
     for (const p of this.parts) {
       let offset = 0;
@@ -63,29 +70,52 @@ class MultiDigester {
       multipart.set(p.size, multipartEtag(p.done));
       partDigests.set(p.size, p.done);
     }
-    return { md5: this.whole.digest('hex'), size: this.total, multipart, partDigests };
+    return { md5: this.whole?.digest('hex'), size: this.total, multipart, partDigests };
   }
 }
 
-export function digestBuffer(data: Buffer, partSizes: readonly number[] = []): Digest {
-  const d = new MultiDigester(partSizes);
+export function digestBuffer(data: Buffer, partSizes: readonly number[] = []): WholeDigest {
+  const d = new MultiDigester(partSizes, true);
   d.update(data);
-  return d.finish();
+  return d.finish() as WholeDigest;
 }
 
-/** Digests a file from disk in 1 MiB chunks; memory stays flat whatever the file size. */
+/** Digests a file: the whole-file MD5 and the multipart ETag for each part size. */
 export async function digestFile(
   filePath: string,
   partSizes: readonly number[] = [],
   signal?: AbortSignal,
   expectedSize?: number,
+): Promise<WholeDigest> {
+  return (await readDigest(filePath, partSizes, true, signal, expectedSize)) as WholeDigest;
+}
+
+/** Only the multipart ETags (and part MD5s) for each part size: one MD5 pass per size. */
+export function digestFileParts(
+  filePath: string,
+  partSizes: readonly number[],
+  signal?: AbortSignal,
+  expectedSize?: number,
+): Promise<Digest> {
+  return readDigest(filePath, partSizes, false, signal, expectedSize);
+}
+
+/** Reads a file in 1 MiB chunks into the digester; memory stays flat whatever the file size. */
+async function readDigest(
+  filePath: string,
+  partSizes: readonly number[],
+  whole: boolean,
+  signal: AbortSignal | undefined,
+  expectedSize: number | undefined,
 ): Promise<Digest> {
   // Most web files are small: one readFile beats open/read/close through a FileHandle, and a
   // 1 MiB scratch buffer per 4 KiB file would keep the garbage collector busy.
   if (expectedSize !== undefined && expectedSize <= CHUNK) {
-    return digestBuffer(await readFile(filePath, signal ? { signal } : {}), partSizes);
+    const d = new MultiDigester(partSizes, whole);
+    d.update(await readFile(filePath, signal ? { signal } : {}));
+    return d.finish();
   }
-  const d = new MultiDigester(partSizes);
+  const d = new MultiDigester(partSizes, whole);
   const handle = await open(filePath, 'r');
   try {
     const buffer = Buffer.allocUnsafe(CHUNK);

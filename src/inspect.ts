@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import { readBody } from './body.js';
 import type { DeployConfig } from './config.js';
 import { candidatePartSizes, ourPartSize, parseEtag } from './etag.js';
-import { digestBuffer, digestFile, type Digest } from './hash.js';
+import { digestBuffer, digestFile, digestFileParts, type Digest } from './hash.js';
 import type { LocalContent } from './plan.js';
 import type { LocalFile } from './scan.js';
 import { settingsResolver, type ResolvedSettings } from './settings.js';
@@ -60,15 +60,15 @@ async function inspectOne(
     return withStoredMd5(body.length, digest, remote, options);
   }
   if (!remote || remote.size !== file.size) return { uploadSize: file.size };
-  let digest = await digestFile(
-    file.absPath,
-    partSizesFor(file.size, remote, config),
-    options.signal,
-    file.size,
-  );
-  return withStoredMd5(file.size, digest, remote, options, async (exactPartSize) => {
-    digest = await digestFile(file.absPath, [exactPartSize], options.signal);
-    return digest;
+  const sizes = partSizesFor(file.size, remote, config);
+  const whole = () => digestFile(file.absPath, [], options.signal, file.size);
+  // Against a multipart ETag only part digests count: no whole-file MD5 unless needed later.
+  const digest = sizes.length
+    ? await digestFileParts(file.absPath, sizes, options.signal, file.size)
+    : await whole();
+  return withStoredMd5(file.size, digest, remote, options, {
+    rehash: (exactPartSize) => digestFileParts(file.absPath, [exactPartSize], options.signal),
+    whole,
   });
 }
 
@@ -96,7 +96,12 @@ async function withStoredMd5(
   digest: Digest,
   remote: RemoteObject,
   options: InspectOptions,
-  rehash?: (exactPartSize: number) => Promise<Digest>,
+  again?: {
+    /** Part digests for the exact part size the store reported. */
+    rehash: (exactPartSize: number) => Promise<Digest>;
+    /** The whole-file MD5, to compare with the one stored in metadata. */
+    whole: () => Promise<Digest>;
+  },
 ): Promise<Omit<LocalContent, 'settings'>> {
   if (etagProvesEqual(digest, remote)) return { uploadSize, digest };
   const multipart = parseEtag(remote.etag).parts !== undefined;
@@ -107,9 +112,12 @@ async function withStoredMd5(
   if (!head) return { uploadSize, digest };
   const storedMd5 = head.metadata[MD5_METADATA_KEY];
   const exact = head.partsCount !== undefined && head.size < uploadSize ? head.size : undefined;
-  if (rehash && exact !== undefined && !digest.multipart.has(exact)) {
-    const again = await rehash(exact);
-    if (etagProvesEqual(again, remote)) return { uploadSize, digest: again };
+  if (again && exact !== undefined && !digest.multipart.has(exact)) {
+    const exactDigest = await again.rehash(exact);
+    if (etagProvesEqual(exactDigest, remote)) return { uploadSize, digest: exactDigest };
+  }
+  if (storedMd5 && digest.md5 === undefined && again) {
+    return { uploadSize, digest: { ...digest, md5: (await again.whole()).md5 }, storedMd5 };
   }
   return { uploadSize, digest, ...(storedMd5 ? { storedMd5 } : {}) };
 }

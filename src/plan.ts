@@ -135,7 +135,7 @@ export function compareOne(
     size: content.uploadSize,
     file,
     settings: content.settings,
-    ...(content.digest ? { md5: content.digest.md5 } : {}),
+    ...(content.digest?.md5 ? { md5: content.digest.md5 } : {}),
   };
   if (!remote) return { ...base, action: 'upload', reason: 'new' };
   if (force) return { ...base, action: 'upload', reason: 'force' };

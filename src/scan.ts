@@ -21,6 +21,8 @@ export interface LocalFile {
   /** Path to read the bytes from. */
   absPath: string;
   size: number;
+  /** Modification time at scan; a read that finds another one means the file changed under us. */
+  mtimeMs?: number;
   /** Entry documents (HTML by default) are uploaded after every other file. */
   entry: boolean;
 }
@@ -190,6 +192,7 @@ async function visit(
     key: key.key,
     absPath: abs,
     size: info.size,
+    mtimeMs: info.mtimeMs,
     entry: ctx.entry(relPath),
   });
   return undefined;

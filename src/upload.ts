@@ -7,8 +7,9 @@
 import { createHash } from 'node:crypto';
 import { readBody, readRange } from './body.js';
 import { ourPartSize, partCount } from './etag.js';
-import type { RequestRunner } from './execute.js';
+import type { CleanupRunner, RequestRunner } from './execute.js';
 import { digestBuffer, digestFile, md5Base64 } from './hash.js';
+import { abortUpload, sweepLostUploads } from './multipart-recovery.js';
 import type { PlanItem } from './plan.js';
 import type { ResolvedSettings } from './settings.js';
 import type { CompletedPart, ObjectStore } from './store/store.js';
@@ -20,6 +21,7 @@ export interface UploadContext {
   store: ObjectStore;
   multipart: { threshold: number; partSize: number };
   request: RequestRunner;
+  cleanup: CleanupRunner;
   signal: AbortSignal;
   warn: (message: string) => void;
 }
@@ -80,9 +82,25 @@ async function uploadPartsFromDisk(
   settings: ResolvedSettings,
   ctx: UploadContext,
 ): Promise<Uploaded> {
+  const seen = { size, mtimeMs: item.file?.mtimeMs };
+  const readPart = (offset: number, length: number) => readRange(absPath, offset, length, seen);
+  // Each part's MD5 is computed once, as the part is read for sending (Content-MD5), and every
+  // read checks the file is still what the scan saw. A whole-file MD5 would cost another pass
+  // over a file that may be gigabytes; it is worth it only where the ETag will not be an MD5
+  // (SSE-KMS), so that later runs can still recognise the object by the MD5 in its metadata.
+  if (!settings.serverSideEncryption?.startsWith('aws:kms')) {
+    const parts = await uploadParts(
+      item,
+      size,
+      settings,
+      { ...settings.metadata },
+      ctx,
+      readPart,
+      null,
+    );
+    return { parts, bytes: size };
+  }
   const partSize = ourPartSize(size, ctx.multipart.partSize);
-  // One read up front gives the whole-file MD5 (stored in metadata at create time) and each
-  // part's MD5, which every part read later must reproduce.
   const digest = await digestFile(absPath, [partSize], ctx.signal);
   if (digest.size !== size) {
     throw new FileChangedError(
@@ -97,7 +115,7 @@ async function uploadPartsFromDisk(
     settings,
     metadata,
     ctx,
-    (offset, length) => readRange(absPath, offset, length),
+    readPart,
     digest.partDigests.get(partSize) ?? null,
   );
   return { parts, bytes: size };
@@ -119,40 +137,43 @@ async function uploadParts(
 ): Promise<number> {
   const partSize = ourPartSize(size, ctx.multipart.partSize);
   const count = partCount(size, partSize);
-  const uploadId = await ctx.request('CreateMultipartUpload', item.key, (signal) =>
-    ctx.store.createMultipart({ key: item.key, settings, metadata }, signal),
-  );
+  // Not cancelled by a stop: the store may create the upload after the client gave up on the
+  // answer, and an upload whose id we never learnt can never be aborted. Once we have the id,
+  // a stop fails the parts and the catch below aborts it.
+  const firstAttemptAt = Date.now();
+  let attempts = 0;
+  const uploadId = await ctx.request('CreateMultipartUpload', item.key, () => {
+    attempts++;
+    return ctx.store.createMultipart({ key: item.key, settings, metadata });
+  });
+  if (attempts > 1) await sweepLostUploads(ctx, item.key, uploadId, firstAttemptAt);
   const local = new AbortController();
   const onStop = () => local.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onStop, { once: true });
+  const sends = Array.from({ length: count }, (_, index) =>
+    sendPart(item.key, uploadId, index, {
+      size,
+      partSize,
+      readPart,
+      expected,
+      ctx,
+      signal: local.signal,
+    }).catch((error: unknown) => {
+      local.abort(error);
+      throw error;
+    }),
+  );
   try {
-    const parts = await Promise.all(
-      Array.from({ length: count }, (_, index) =>
-        sendPart(item.key, uploadId, index, {
-          size,
-          partSize,
-          readPart,
-          expected,
-          ctx,
-          signal: local.signal,
-        }).catch((error: unknown) => {
-          local.abort(error);
-          throw error;
-        }),
-      ),
-    );
+    const parts = await Promise.all(sends);
     await ctx.request('CompleteMultipartUpload', item.key, (signal) =>
       ctx.store.completeMultipart(item.key, uploadId, parts, signal),
     );
     return count;
   } catch (error) {
-    await ctx.store
-      .abortMultipart(item.key, uploadId)
-      .catch((abortError: unknown) =>
-        ctx.warn(
-          `Could not abort the multipart upload ${uploadId} of ${item.key}: ${String(abortError)} — remove it with a lifecycle rule (AbortIncompleteMultipartUpload).`,
-        ),
-      );
+    // A part still on the wire could be stored after the abort and linger (S3: "it might be
+    // necessary to abort a given multipart upload multiple times"), so let every part settle.
+    await Promise.allSettled(sends);
+    await abortUpload(ctx, item.key, uploadId);
     throw error;
   } finally {
     ctx.signal.removeEventListener('abort', onStop);

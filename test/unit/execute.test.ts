@@ -3,6 +3,7 @@
  * proven against the real gateway in test/e2e).
  */
 import { describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../../src/deploy.js';
@@ -123,6 +124,31 @@ describe('executor', () => {
     expect(store.uploads.size).toBe(0);
     expect(store.count('AbortMultipartUpload')).toBe(1);
     expect(store.objects.has('big.bin')).toBe(false);
+  });
+
+  test('a file rewritten while its parts go up is refused and its upload aborted', async () => {
+    const store = new MemoryStore();
+    store.latencyMs = 5;
+    const source = await tempTree({ 'big.bin': Buffer.alloc(30 * MiB, 3) });
+    let rewritten = false;
+    // Rewrite the file (same size, new bytes) as soon as the first part is on its way.
+    store.failures.push((operation) => {
+      if (operation === 'UploadPart' && !rewritten) {
+        rewritten = true;
+        writeFileSync(path.join(source, 'big.bin'), Buffer.alloc(30 * MiB, 4));
+      }
+      return undefined;
+    });
+    const result = await deploy(
+      store,
+      testConfig(source, { concurrency: 2, multipart: { threshold: 5 * MiB, partSize: 5 * MiB } }),
+    );
+    expect(result.outcomes?.[0]).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/big\.bin.*changed while being uploaded/),
+    });
+    expect(store.objects.has('big.bin')).toBe(false);
+    expect(store.uploads.size).toBe(0);
   });
 
   test('per-key DeleteObjects errors are reported as failures', async () => {
