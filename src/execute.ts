@@ -6,11 +6,12 @@
  * missing bucket) stops scheduling; what did not run is reported as not run.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
+import { AimdLimit, isThrottle } from './adaptive.js';
 import { uploadFile } from './upload.js';
 import type { EventSink } from './events.js';
 import { explainStoreError } from './explain.js';
 import type { Plan, PlanItem } from './plan.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import { cleanupPolicy, withRetry, type RetryPolicy } from './retry.js';
 import { StoreError, type ObjectStore } from './store/store.js';
 
 export interface ExecuteOptions {
@@ -50,6 +51,9 @@ export type RequestRunner = <T>(
   fn: (signal: AbortSignal) => Promise<T>,
 ) => Promise<T>;
 
+/** Runs one cleanup request: retried patiently, not cancelled by a stop. */
+export type CleanupRunner = <T>(operation: string, key: string, fn: () => Promise<T>) => Promise<T>;
+
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ExecuteResult> {
   const run = new Run(options);
   await run.uploadAll(plan.assets, 'upload-assets');
@@ -66,12 +70,26 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
 
 class Run {
   private readonly limit: LimitFunction;
+  /** Narrows `limit` while the store throttles (never above `concurrency`): see adaptive.ts. */
+  private readonly adaptive: AimdLimit;
   private readonly stop = new AbortController();
   private readonly outcomes: Outcome[] = [];
   private fatal: { message: string; error: unknown } | undefined;
 
   constructor(private readonly options: ExecuteOptions) {
     this.limit = pLimit(options.concurrency);
+    this.adaptive = new AimdLimit({
+      max: options.concurrency,
+      onChange: ({ limit, newLow, cause }) => {
+        this.limit.concurrency = limit;
+        // Said once per new low, so a long throttled deploy logs a handful of lines, not one per cut.
+        if (newLow && cause instanceof StoreError)
+          options.emit({
+            type: 'warning',
+            message: `the store is throttling (${cause.code} on ${cause.details.operation}); requests in flight lowered to ${limit} of ${options.concurrency}`,
+          });
+      },
+    });
     options.signal?.addEventListener('abort', () => this.stop.abort(options.signal?.reason), {
       once: true,
     });
@@ -86,9 +104,17 @@ class Run {
   readonly request: RequestRunner = (operation, key, fn) =>
     withRetry(
       () =>
-        this.limit(() => {
+        this.limit(async () => {
           this.stop.signal.throwIfAborted();
-          return fn(this.stop.signal);
+          const ticket = this.adaptive.started();
+          try {
+            const result = await fn(this.stop.signal);
+            this.adaptive.succeeded(ticket);
+            return result;
+          } catch (error) {
+            if (isThrottle(error)) this.adaptive.throttled(ticket, error);
+            throw error;
+          }
         }),
       this.options.retry,
       {
@@ -105,6 +131,23 @@ class Run {
       },
     );
 
+  /**
+   * Cleanup requests (aborting a multipart upload) run even after a stop: through the same
+   * limiter, retried with more patience, and never cancelled by the stop signal.
+   */
+  readonly cleanup: CleanupRunner = (operation, key, fn) =>
+    withRetry(() => this.limit(fn), cleanupPolicy(this.options.retry), {
+      onRetry: (error, attempt, waitMs) =>
+        this.options.emit({
+          type: 'retry',
+          key,
+          operation,
+          code: error instanceof StoreError ? error.code : 'Error',
+          attempt,
+          waitMs,
+        }),
+    });
+
   async uploadAll(items: PlanItem[], phase: 'upload-assets' | 'upload-entries'): Promise<void> {
     if (items.length === 0) return;
     this.options.emit({ type: 'phase', phase, count: items.length });
@@ -120,6 +163,7 @@ class Run {
         store: this.options.store,
         multipart: this.options.multipart,
         request: this.request,
+        cleanup: this.cleanup,
         signal: this.stop.signal,
         warn: (message) => this.options.emit({ type: 'warning', message }),
       });

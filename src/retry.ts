@@ -4,7 +4,7 @@
  * the store marks retryable, honouring Retry-After. The clock is injected so tests take no time.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { StoreError } from './store/store.js';
+import { StoreError, type ObjectStore, type RemoteObject } from './store/store.js';
 
 export interface RetryPolicy {
   /** Total attempts, including the first. */
@@ -25,6 +25,15 @@ export const DEFAULT_RETRY: RetryPolicy = {
 
 export function isRetryable(error: unknown): boolean {
   return error instanceof StoreError && error.details.retryable;
+}
+
+/**
+ * For cleanup after a failure (aborting a multipart upload): more attempts, and "equal jitter"
+ * (each wait at least half its ceiling), so the cleanup outlasts a gateway restart of ~15 s
+ * instead of leaving an upload open (and billed) on the store.
+ */
+export function cleanupPolicy(policy: RetryPolicy): RetryPolicy {
+  return { ...policy, attempts: policy.attempts + 4, random: () => 0.5 + policy.random() / 2 };
 }
 
 /** The wait before attempt `attempt + 1` (attempt counts from 1). */
@@ -58,4 +67,54 @@ export async function withRetry<T>(
       await policy.sleep(wait, options.signal);
     }
   }
+}
+
+/**
+ * The store as the planning steps see it: the listing and heads retried like every other
+ * request (one 503 while listing must not fail a deploy). A listing cannot resume from its
+ * middle through the interface, so a failed one starts again; the pages are handed on only
+ * once it is complete, so nothing is seen twice.
+ */
+export function retryingReads(
+  store: ObjectStore,
+  policy: RetryPolicy,
+  options: {
+    signal?: AbortSignal;
+    onRetry?: (
+      operation: string,
+      key: string,
+      error: unknown,
+      attempt: number,
+      wait: number,
+    ) => void;
+  } = {},
+): ObjectStore {
+  const hooks = (operation: string, key: string) => ({
+    ...(options.signal ? { signal: options.signal } : {}),
+    onRetry: (error: unknown, attempt: number, wait: number) =>
+      options.onRetry?.(operation, key, error, attempt, wait),
+  });
+  return {
+    target: store.target,
+    put: store.put.bind(store),
+    createMultipart: store.createMultipart.bind(store),
+    uploadPart: store.uploadPart.bind(store),
+    completeMultipart: store.completeMultipart.bind(store),
+    abortMultipart: store.abortMultipart.bind(store),
+    deleteMany: store.deleteMany.bind(store),
+    async *list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject[]> {
+      const pages = await withRetry(
+        async () => {
+          const all: RemoteObject[][] = [];
+          for await (const page of store.list(prefix, signal)) all.push(page);
+          return all;
+        },
+        policy,
+        hooks('ListObjectsV2', `s3://${store.target.bucket}/${prefix}`),
+      );
+      yield* pages;
+    },
+    head: (key: string, o?: { partNumber?: number; signal?: AbortSignal }) =>
+      withRetry(() => store.head(key, o), policy, hooks('HeadObject', key)),
+  };
 }

@@ -15,6 +15,7 @@ import {
   type DeleteResult,
   type HeadResult,
   type ObjectStore,
+  type OpenUpload,
   type PutInput,
   type RemoteObject,
   type StoreTarget,
@@ -32,6 +33,12 @@ export interface S3StoreOptions {
 
 /** Request bodies (CompleteMultipartUpload, DeleteObjects): the library escapes keys. */
 const xmlOut = new XMLBuilder({ ignoreAttributes: true });
+/** ListMultipartUploads answers: Upload entries are a list even when there is one. */
+const xmlUploads = new XMLParser({
+  parseTagValue: false,
+  ignoreAttributes: true,
+  isArray: (name) => name === 'Upload',
+});
 /** DeleteObjects answers: Deleted and Error entries are lists even when there is one. */
 const xmlList = new XMLParser({
   parseTagValue: false,
@@ -190,6 +197,26 @@ export class S3Store implements ObjectStore {
       key,
       query: { uploadId },
     });
+  }
+
+  async listUploads(key: string, signal?: AbortSignal): Promise<OpenUpload[]> {
+    const response = await this.http.send({
+      operation: 'ListMultipartUploads',
+      method: 'GET',
+      query: { uploads: '', prefix: key },
+      signal,
+    });
+    const doc = xmlUploads.parse(response.body.toString('utf8')) as {
+      ListMultipartUploadsResult?: {
+        Upload?: { Key?: string; UploadId?: string; Initiated?: string }[];
+      };
+    };
+    // `prefix` also matches longer keys; only this key's uploads are wanted.
+    return (doc.ListMultipartUploadsResult?.Upload ?? []).flatMap((u) =>
+      u.Key === key && u.UploadId
+        ? [{ uploadId: u.UploadId, initiated: u.Initiated ? new Date(u.Initiated) : undefined }]
+        : [],
+    );
   }
 
   async deleteMany(keys: string[], signal?: AbortSignal): Promise<DeleteResult> {

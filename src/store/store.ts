@@ -35,6 +35,12 @@ export interface CompletedPart {
   etag: string;
 }
 
+export interface OpenUpload {
+  uploadId: string;
+  /** When the store says the upload began (its clock). */
+  initiated: Date | undefined;
+}
+
 export interface DeleteResult {
   deleted: string[];
   errors: { key: string; code: string; message: string }[];
@@ -78,6 +84,12 @@ export interface ObjectStore {
     signal?: AbortSignal,
   ): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
+  /**
+   * Open multipart uploads of exactly `key` (ListMultipartUploads). Used to find an upload a
+   * CreateMultipartUpload made although its answer was lost. Optional: a store without it
+   * cannot clean those up (a lifecycle rule still can).
+   */
+  listUploads?(key: string, signal?: AbortSignal): Promise<OpenUpload[]>;
   /** Deletes up to 1,000 keys in one request; per-key errors are returned, not thrown. */
   deleteMany(keys: string[], signal?: AbortSignal): Promise<DeleteResult>;
 }

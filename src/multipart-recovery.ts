@@ -1,0 +1,85 @@
+/**
+ * Leaving no multipart upload open, even when answers are lost. Two cases the plain
+ * create → parts → complete/abort sequence misses:
+ *
+ * - CreateMultipartUpload reached the store but its answer did not reach us (a reset, a
+ *   timeout): the retry creates a second upload and the first one's id was never learnt. S3
+ *   has no idempotency token for it, so after a retried create we list the key's open uploads
+ *   and abort the ones the lost attempts made — those begun since our first attempt, allowing
+ *   15 minutes for clock skew (SigV4 refuses requests skewed more than that, so a store's clock
+ *   cannot be further off).
+ * - AbortMultipartUpload reached the store but its answer was lost: the retry gets
+ *   NoSuchUpload, which means the upload is gone, i.e. done.
+ */
+import type { CleanupRunner } from './execute.js';
+import { StoreError, type ObjectStore } from './store/store.js';
+
+/** SigV4's clock-skew limit: a store's clock is at most this far from ours. */
+const SKEW_MS = 15 * 60 * 1000;
+
+export interface RecoveryContext {
+  store: ObjectStore;
+  cleanup: CleanupRunner;
+  warn: (message: string) => void;
+}
+
+/** Aborts an upload, patiently; an upload that is already gone counts as aborted. */
+export async function abortUpload(
+  ctx: RecoveryContext,
+  key: string,
+  uploadId: string,
+): Promise<void> {
+  try {
+    await ctx.cleanup('AbortMultipartUpload', key, () =>
+      ctx.store.abortMultipart(key, uploadId).catch((error: unknown) => {
+        if (error instanceof StoreError && error.code === 'NoSuchUpload') return;
+        throw error;
+      }),
+    );
+  } catch (error) {
+    const why =
+      error instanceof StoreError
+        ? `${error.code}${error.message ? ` (${error.message})` : ''}`
+        : String(error);
+    ctx.warn(
+      `Could not abort the multipart upload ${uploadId} of ${key}: ${why} — it stays open (and billed) until aborted: run s3ship again, or add a lifecycle rule with AbortIncompleteMultipartUpload.`,
+    );
+  }
+}
+
+/**
+ * After a CreateMultipartUpload that needed more than one attempt (first one at `firstAttemptAt`,
+ * our clock): aborts the key's other open uploads begun since then, which the attempts whose
+ * answers were lost created. Never fails the upload: at worst it warns.
+ */
+export async function sweepLostUploads(
+  ctx: RecoveryContext,
+  key: string,
+  ours: string,
+  firstAttemptAt: number,
+): Promise<void> {
+  const list = ctx.store.listUploads?.bind(ctx.store);
+  if (!list) return;
+  let open;
+  try {
+    open = await ctx.cleanup('ListMultipartUploads', key, () => list(key));
+  } catch (error) {
+    const why = error instanceof StoreError ? error.code : String(error);
+    ctx.warn(
+      `Could not list the open multipart uploads of ${key} after a retried CreateMultipartUpload (${why}); one may be left open — a lifecycle rule with AbortIncompleteMultipartUpload removes it.`,
+    );
+    return;
+  }
+  const lost = open.filter(
+    (u) =>
+      u.uploadId !== ours &&
+      u.initiated !== undefined &&
+      u.initiated.getTime() >= firstAttemptAt - SKEW_MS,
+  );
+  for (const u of lost) await abortUpload(ctx, key, u.uploadId);
+  if (lost.length > 0) {
+    ctx.warn(
+      `aborted ${lost.length} multipart upload(s) of ${key} that a CreateMultipartUpload made although its answer was lost`,
+    );
+  }
+}
