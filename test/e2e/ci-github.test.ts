@@ -220,7 +220,9 @@ describe('@github/local-action', () => {
     expectExit(run, 0);
     // local-action prints the outputs it captured as a table: │ i │ 'name' │ 'value' │
     const outputs = Object.fromEntries(
-      [...run.stdout.matchAll(/│ \d+\s+│ '([\w-]+)'\s+│ '([^']*)'\s+│/g)].map((m) => [m[1], m[2]]),
+      [...run.stdout.matchAll(/│ \d+\s+│ '([\w-]+)'\s+│ '([^']*)'\s+│/g)].map(
+        (m): [string, string] => [m[1] ?? '', m[2] ?? ''],
+      ),
     );
     expect(outputs).toMatchObject({ uploaded: '5', skipped: '0', failed: '0', deleted: '0' });
     expect(await listKeys(bucket)).toEqual(
