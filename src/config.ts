@@ -23,6 +23,11 @@ export interface ObjectSettings {
   sseKmsKeyId?: string;
   /** Canned ACL. None is sent unless a rule asks (buckets with ACLs disabled reject any). */
   acl?: string;
+  /** Explicit grants (x-amz-grant-*), e.g. `uri=http://acs.amazonaws.com/groups/global/AllUsers`. */
+  grantRead?: string;
+  grantReadAcp?: string;
+  grantWriteAcp?: string;
+  grantFullControl?: string;
   /** x-amz-website-redirect-location */
   websiteRedirect?: string;
 }
@@ -61,6 +66,8 @@ export interface DeployConfig {
     max: number;
   };
   concurrency: number;
+  /** Milliseconds a request may make no progress before it fails (and is retried). */
+  requestTimeoutMs?: number;
   multipart: {
     /** Files of at least this many bytes are uploaded in parts. */
     threshold: number;
@@ -69,6 +76,20 @@ export interface DeployConfig {
   };
   /** Where credentials come from (absent: `auto`, see src/credentials.ts). */
   credentials?: CredentialsConfig;
+  /** Presigned GET links listed after a deploy, for the files matching these globs. */
+  presign?: { match: string[]; expiresInSeconds: number };
+  /** CloudFront invalidation of the changed paths after a deploy. */
+  cloudfront?: CloudFrontSettings;
+}
+
+export interface CloudFrontSettings {
+  distributionId: string;
+  /** CloudFront API endpoint (tests point it at a local stand-in). */
+  endpoint: string | undefined;
+  /** More changed paths than this are invalidated as one `/*`. */
+  maxPaths: number;
+  /** The distribution's origin path (e.g. `/www`), removed from keys to give URL paths. */
+  originPath: string;
 }
 
 export const DEFAULTS = {
@@ -77,6 +98,8 @@ export const DEFAULTS = {
   exclude: ['**/.git/**', '**/.git', '**/.svn/**', '**/.hg/**', '**/.DS_Store'],
   entryDocuments: ['**/*.html', '**/*.htm'],
   concurrency: 16,
+  /** Like the AWS CLI's read timeout: long enough for a slow store, short enough for CI. */
+  requestTimeoutSeconds: 60,
   maxDelete: 256,
   multipartThreshold: 16 * 1024 * 1024,
   partSize: 8 * 1024 * 1024,

@@ -13,6 +13,10 @@ export type DeployEvent =
   | { type: 'deleted'; key: string }
   | { type: 'failed'; key: string; operation: 'upload' | 'delete'; message: string }
   | { type: 'retry'; key: string; operation: string; code: string; attempt: number; waitMs: number }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  /** A presigned GET link for a deployed key (spec `presign`); `expiresAt` is ISO 8601. */
+  | { type: 'presigned'; key: string; url: string; expiresAt: string }
+  /** A CloudFront invalidation was created for the changed paths (spec `cloudfront`). */
+  | { type: 'invalidated'; distributionId: string; invalidationId: string; paths: string[] };
 
 export type EventSink = (event: DeployEvent) => void;

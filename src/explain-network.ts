@@ -13,7 +13,9 @@ function endpointOf(t: StoreTarget): string {
 
 /** `getaddrinfo ENOTFOUND host` / `connect ECONNREFUSED 127.0.0.1:1` → the host part. */
 function hostIn(e: StoreError): string | undefined {
-  return e.message.match(/(?:ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH)\s+(\S+)/)?.[1];
+  return e.message.match(
+    /(?:ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH)\s+(\S+)/,
+  )?.[1];
 }
 
 const untrusted: Explainer = (e, t) => ({
@@ -30,7 +32,7 @@ export const NETWORK_TABLE: Record<string, Explainer> = {
     cause: `the host name ${hostIn(e) ?? endpointOf(t)} does not resolve (DNS)`,
     fix: t.endpoint
       ? "check target.endpoint's host name and the runner's DNS; with path_style: false the host is <bucket>.<endpoint host>, which local stores rarely resolve (set path_style: true)"
-      : 'check target.region (the S3 host name is built from it) and the runner\'s DNS',
+      : "check target.region (the S3 host name is built from it) and the runner's DNS",
   }),
   EAI_AGAIN: (e, t) => ({
     cause: `DNS lookup of ${hostIn(e) ?? endpointOf(t)} failed temporarily`,

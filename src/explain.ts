@@ -186,24 +186,33 @@ const TABLE: Record<string, Explainer> = {
 
 function accessDenied(e: StoreError, t: StoreTarget): Explanation {
   const { action, resource } = permissionFor(e.details.operation, t);
+  const who = t.principal ? `the credentials (${t.principal})` : 'the credentials';
   if (e.details.acl && action === 's3:PutObject') {
     return {
-      cause: `the store refused the object with its ACL (${e.details.acl}): the credentials lack s3:PutObject or s3:PutObjectAcl on ${resource}, or the bucket's Block Public Access setting BlockPublicAcls refuses ACLs`,
-      fix: 'add s3:PutObjectAcl to the policy, or turn off BlockPublicAcls on the bucket, or drop acl / grant_* from the rule and make objects public with a bucket policy ("s3ship doctor" tells which)',
+      cause: `the store refused the object with its ACL (${e.details.acl}): ${who} lack s3:PutObject or s3:PutObjectAcl on ${resource}, the bucket's Block Public Access setting BlockPublicAcls refuses ACLs, or a bucket policy denies this ACL (a condition on s3:x-amz-acl)`,
+      fix: 'add s3:PutObjectAcl to the policy, turn off BlockPublicAcls or the policy\'s Deny on the bucket, or drop acl / grant_* from the rule and make objects public with a bucket policy ("s3ship doctor" tells which)',
     };
   }
-  // Ceph RGW with STS enabled (`rgw s3 auth use sts`) answers a bad signature with AccessDenied
-  // instead of SignatureDoesNotMatch, so on an S3-compatible endpoint a wrong secret looks like
-  // a missing permission. The first request of a run is the listing: say both there.
+  // Ceph RGW with STS enabled (`rgw s3 auth use sts`) answers a bad signature or an unknown key
+  // with AccessDenied instead of SignatureDoesNotMatch / InvalidAccessKeyId, so on an
+  // S3-compatible endpoint wrong keys look like a missing permission. The first request of a
+  // run is the listing: say both there.
   // (Not for a role's session: STS made its keys, they cannot be mistyped.)
   if (t.endpoint && e.details.operation === 'ListObjectsV2' && !t.principal?.startsWith('role ')) {
     return {
-      cause: `the credentials lack ${action} on ${resource}, or the secret access key is wrong (Ceph RGW with STS enabled reports a bad signature as AccessDenied)`,
-      fix: `check AWS_SECRET_ACCESS_KEY for this access key, then allow "${action}" on "${resource}" ("s3ship doctor" tells which)`,
+      cause: `the credentials lack ${action} on ${resource}, or the secret access key is wrong or the access key id unknown (Ceph RGW with STS enabled reports bad signatures and unknown keys as AccessDenied)`,
+      fix: `check AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID for this endpoint, then allow "${action}" on "${resource}" ("s3ship doctor" tells which)`,
+    };
+  }
+  if (t.endpoint && e.details.operation === 'DeleteObjects' && e.details.status === 403) {
+    // The whole request was refused (not key by key): Ceph RGW checks the bucket ARN first.
+    return {
+      cause: `${who} lack ${action} on ${resource} — or, on Ceph RGW, on ${arnBucket(t)} itself (it authorises a multi-object delete against the bucket before each key)`,
+      fix: `allow "${action}" on "${resource}" and on "${arnBucket(t)}" in the bucket or user policy`,
     };
   }
   return {
-    cause: `the credentials${t.principal ? ` (${t.principal})` : ''} lack ${action} on ${resource} (not granted, or denied by a bucket policy)`,
+    cause: `${who} lack ${action} on ${resource} (not granted, or denied by a bucket policy)`,
     fix: `allow "${action}" on "${resource}" in the IAM or bucket policy ("s3ship doctor" prints the whole policy this spec needs)`,
   };
 }

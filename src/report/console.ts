@@ -86,6 +86,14 @@ export function consoleLog(ctx: ReportContext, terminal: Terminal, sections: Sec
         warnings.push(event.message);
         terminal.err(`${paint('yellow', 'warning:')} ${event.message}`);
         break;
+      case 'presigned':
+        say(`link    ${event.key}  ${event.url}  (valid until ${event.expiresAt})`);
+        break;
+      case 'invalidated':
+        say(
+          `invalidated ${event.paths.length} path(s) in CloudFront distribution ${event.distributionId} (${event.invalidationId}): ${event.paths.join(' ')}`,
+        );
+        break;
       default:
         break;
     }

@@ -3,6 +3,7 @@
  * says what is expected. Kept apart from schema.ts so that file reads as the spec's outline.
  */
 import * as z from 'zod';
+import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 import { formatSize, parseSize, SIZE_PATTERN } from './size.js';
 
 /** Runs a refinement even when sibling fields failed, so one pass reports every problem. */
@@ -148,3 +149,33 @@ export const metadata = z
       Object.entries(m).reduce((n, [k, v]) => n + k.length + v.length, 0) <= MAX_METADATA_BYTES,
     { error: `expected at most ${MAX_METADATA_BYTES} bytes of metadata (keys and values)` },
   );
+
+/** An S3 grant header value: comma-separated `id=…`, `uri=…` or `emailAddress=…` grantees. */
+export const grant = header(
+  'expected a grant such as "uri=http://acs.amazonaws.com/groups/global/AllUsers"',
+).refine(
+  (v) => v.split(',').every((g) => /^\s*(id|uri|emailAddress)=("[^"]+"|[^\s",]+)\s*$/.test(g)),
+  {
+    error:
+      'expected grantees as id=<canonical user id>, uri=<group URI> or emailAddress=<address>, comma-separated',
+  },
+);
+
+const DURATION_EXPECTED = 'expected a duration: seconds as an integer, or e.g. "90m", "12h", "7d"';
+
+/** A duration (integer seconds or "12h"-style string) from `min` to `max` seconds. */
+export const duration = (min: number, max: number) =>
+  z
+    .union(
+      [
+        z.int({ error: DURATION_EXPECTED }).min(0, { error: DURATION_EXPECTED }),
+        z
+          .string({ error: DURATION_EXPECTED })
+          .regex(new RegExp(DURATION_PATTERN), { error: DURATION_EXPECTED }),
+      ],
+      { error: DURATION_EXPECTED },
+    )
+    .refine((v) => parseDuration(v) >= min && parseDuration(v) <= max, {
+      when: (payload) => payload.issues.length === 0,
+      error: `expected a duration from ${formatDuration(min)} to ${formatDuration(max)}`,
+    });

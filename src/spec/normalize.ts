@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { DEFAULTS, type DeployConfig, type ObjectSettings, type Rule } from '../config.js';
 import type { Spec } from './schema.js';
+import { parseDuration } from './duration.js';
 import { parseSize } from './size.js';
 import { normalizeCredentials } from '../credentials/spec.js';
 
@@ -38,12 +39,34 @@ export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
     entryDocuments: [...spec.entry_documents],
     delete: { enabled: spec.delete, max: spec.max_delete },
     concurrency: spec.concurrency,
+    requestTimeoutMs: spec.request_timeout * 1000,
     multipart: {
       threshold: parseSize(spec.multipart.threshold),
       partSize: parseSize(spec.multipart.part_size),
     },
+    ...(spec.presign
+      ? {
+          presign: {
+            match:
+              typeof spec.presign.match === 'string'
+                ? [spec.presign.match]
+                : [...spec.presign.match],
+            expiresInSeconds: parseDuration(spec.presign.expires),
+          },
+        }
+      : {}),
     ...(spec.credentials
       ? { credentials: normalizeCredentials(spec.credentials, ctx.substituted ?? new Set()) }
+      : {}),
+    ...(spec.cloudfront
+      ? {
+          cloudfront: {
+            distributionId: spec.cloudfront.distribution_id,
+            endpoint: spec.cloudfront.endpoint,
+            maxPaths: spec.cloudfront.max_paths,
+            originPath: spec.cloudfront.origin_path,
+          },
+        }
       : {}),
   };
 }
@@ -74,6 +97,10 @@ function normalizeRule(rule: SpecRule): Rule {
   copy('serverSideEncryption', rule.server_side_encryption);
   copy('sseKmsKeyId', rule.sse_kms_key_id);
   copy('acl', rule.acl);
+  copy('grantRead', rule.grant_read);
+  copy('grantReadAcp', rule.grant_read_acp);
+  copy('grantWriteAcp', rule.grant_write_acp);
+  copy('grantFullControl', rule.grant_full_control);
   copy('websiteRedirect', rule.website_redirect);
   if (rule.metadata) {
     copy(

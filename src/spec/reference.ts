@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { specSchema } from './schema.js';
+import { DURATION_PATTERN } from './duration.js';
 import { SIZE_PATTERN } from './size.js';
 
 /** A JSON Schema node, loosely typed: we only read the keywords zod emits. */
@@ -77,6 +78,8 @@ function typeOf(node: JsonNode): string {
   if (node.enum) return `one of ${node.enum.map((v) => code(String(v))).join(', ')}`;
   if (node.anyOf) {
     if (node.anyOf.some((n) => n.pattern === SIZE_PATTERN)) return 'size (bytes, or e.g. `8MiB`)';
+    if (node.anyOf.some((n) => n.pattern === DURATION_PATTERN))
+      return 'duration (seconds, or e.g. `12h`, `7d`)';
     return node.anyOf.map(typeOf).join(' or ');
   }
   switch (node.type) {

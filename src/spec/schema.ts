@@ -10,7 +10,9 @@ import {
   bool,
   bucket,
   CANNED_ACLS,
+  duration,
   glob,
+  grant,
   globList,
   header,
   httpUrl,
@@ -22,6 +24,7 @@ import {
   STORAGE_CLASSES,
   str,
 } from './fields.js';
+import { MAX_PRESIGN_SECONDS } from './duration.js';
 import { formatSize, GiB, MiB } from './size.js';
 import { credentialsSchema } from '../credentials/spec.js';
 
@@ -69,6 +72,20 @@ const rule = z
       acl: oneOf(CANNED_ACLS)
         .optional()
         .describe('Canned ACL; none is sent unless set (buckets with ACLs disabled reject any).'),
+      grant_read: grant
+        .optional()
+        .describe(
+          'Grantees that may read the objects (`x-amz-grant-read`), e.g. `uri=http://acs.amazonaws.com/groups/global/AllUsers` for a public site; not together with `acl`.',
+        ),
+      grant_read_acp: grant
+        .optional()
+        .describe("Grantees that may read the objects' ACL (`x-amz-grant-read-acp`)."),
+      grant_write_acp: grant
+        .optional()
+        .describe("Grantees that may change the objects' ACL (`x-amz-grant-write-acp`)."),
+      grant_full_control: grant
+        .optional()
+        .describe('Grantees with full control of the objects (`x-amz-grant-full-control`).'),
       website_redirect: str('expected a redirect target')
         .refine((v) => v.startsWith('/') || /^https?:\/\//.test(v), {
           error: 'expected a redirect target starting with "/", "http://" or "https://"',
@@ -93,6 +110,17 @@ const rule = z
       error: 'sse_kms_key_id needs server_side_encryption: aws:kms or aws:kms:dsse',
     },
   )
+  .refine(
+    // S3 refuses a request with both a canned ACL and explicit grants.
+    (r) =>
+      typeof r !== 'object' ||
+      r === null ||
+      r.acl === undefined ||
+      [r.grant_read, r.grant_read_acp, r.grant_write_acp, r.grant_full_control].every(
+        (g) => g === undefined,
+      ),
+    { ...always, path: ['acl'], error: 'expected either acl or grant_* in one rule, not both' },
+  )
   .describe('A rule: `match` plus the settings for the files it matches.');
 
 /** The `target` mapping: where the files go. */
@@ -116,6 +144,48 @@ const target = z.strictObject(
       .describe('Path-style addressing; defaults to `true` when `endpoint` is set, else `false`.'),
   },
   { error: 'expected a mapping with at least "bucket"' },
+);
+
+/** `presign`: which deployed files get a presigned GET link after a deploy, and for how long. */
+const presign = z.strictObject(
+  {
+    match: z
+      .union([glob, z.array(glob).min(1)], {
+        error: 'expected a glob or a non-empty list of globs',
+      })
+      .describe('Glob or list of globs (relative to `source`) of the files to link.'),
+    expires: duration(1, MAX_PRESIGN_SECONDS)
+      .default('1h')
+      .describe(
+        'How long the links work: seconds or e.g. `12h`, `7d` (SigV4 allows at most 7 days).',
+      ),
+  },
+  { error: 'expected a mapping with at least "match"' },
+);
+
+/** `cloudfront`: the distribution whose cache is invalidated for what changed. */
+const cloudfront = z.strictObject(
+  {
+    distribution_id: str('expected a CloudFront distribution id such as "E2QWRUHAPOMQZL"')
+      .regex(/^[A-Z0-9]+$/, {
+        error: 'expected a CloudFront distribution id: capital letters and digits',
+      })
+      .describe('Distribution id (capital letters and digits, e.g. `E2QWRUHAPOMQZL`).'),
+    endpoint: httpUrl
+      .optional()
+      .describe("CloudFront API endpoint; by default AWS's (`https://cloudfront.amazonaws.com`)."),
+    max_paths: intRange(1, 3000)
+      .default(100)
+      .describe('When more paths changed than this, invalidate `/*` instead (one path).'),
+    origin_path: z
+      .string({ error: 'expected a path such as "/www"' })
+      .regex(/^(\/[^/\s]+)*$/, { error: 'expected a path such as "/www" (no trailing "/")' })
+      .default('')
+      .describe(
+        'The origin path of the distribution (e.g. `/www` when it serves `s3://bucket/www/` at `/`); removed from keys to form the paths to invalidate.',
+      ),
+  },
+  { error: 'expected a mapping with at least "distribution_id"' },
 );
 
 /** The whole spec (version 1). Input keys are snake_case; normalize.ts maps them to DeployConfig. */
@@ -163,6 +233,11 @@ export const specSchema = z
       concurrency: intRange(1, 256)
         .default(DEFAULTS.concurrency)
         .describe('Requests in flight at once.'),
+      request_timeout: intRange(1, 3600)
+        .default(DEFAULTS.requestTimeoutSeconds)
+        .describe(
+          'Seconds a request may go without sending or receiving a byte before it is abandoned and retried (a hung or unreachable store).',
+        ),
       multipart: z
         .strictObject(
           {
@@ -181,6 +256,12 @@ export const specSchema = z
         .describe(
           'Multipart upload sizes: integers (bytes) or strings like `8MiB`, `512KiB`, `1GiB`.',
         ),
+      presign: presign
+        .optional()
+        .describe('Presigned GET links listed after each deploy (e.g. for a build artifact).'),
+      cloudfront: cloudfront
+        .optional()
+        .describe('Invalidate the changed paths in a CloudFront distribution after each deploy.'),
       credentials: credentialsSchema
         .optional()
         .describe('Where the credentials come from (default: the first source that applies).'),
