@@ -8,6 +8,7 @@ import type { DeployConfig } from './config.js';
 import { resolveCredentials } from './credentials.js';
 import { DEFAULT_CREDENTIALS } from './credentials/config.js';
 import { S3shipError, type ExitCode } from './errors.js';
+import { errorCodeFor } from './deploy.js';
 import { explainStoreError } from './explain.js';
 import { presignGet, presignPost, uploadFormHtml, type PostPolicy } from './presign.js';
 import { formatDuration, MAX_PRESIGN_SECONDS, parseDuration } from './spec/duration.js';
@@ -65,6 +66,12 @@ export async function presignCommand(
   const client = createS3Client(storeOptions);
   const store = new S3Store(storeOptions);
   const now = () => Date.now() + deps.clockOffsetMs;
+  // A URL signed with temporary credentials dies with them, whatever its own expiry says.
+  const identity = await credentials.provider();
+  if (identity.expiration && identity.expiration.getTime() < now() + expiresIn * 1000)
+    deps.err(
+      `warning: these are temporary credentials, expiring ${identity.expiration.toISOString()}: the signatures stop working then, before the ${formatDuration(expiresIn)} asked for`,
+    );
   try {
     if (flags.post) {
       const policy = postPolicyOf(flags, target, expiresIn);
@@ -92,7 +99,9 @@ export async function presignCommand(
       const key = `${target.prefix}${rel.replace(/^\/+/, '')}`;
       const head = await store.head(key).catch((error: unknown) => {
         if (error instanceof StoreError)
-          throw new S3shipError('S3_ERROR', explainStoreError(error, target), { cause: error });
+          throw new S3shipError(errorCodeFor(error), explainStoreError(error, target), {
+            cause: error,
+          });
         throw error;
       });
       if (!head)
@@ -110,6 +119,7 @@ export async function presignCommand(
     return 0;
   } finally {
     store.destroy();
+    client.destroy();
   }
 }
 
