@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// `npm run bench`: s3ship and the installed peers sync the same work into one local Ceph
+// gateway, side by side in one run. Wall time and peak RSS per process (/usr/bin/time); PUT
+// requests and bytes from the gateway's own access log, so no tool's claims are needed.
+//
+//   npm run bench                      standard: 2,000 × 4 KiB files + a 256 MiB file
+//   npm run bench -- --scale           s3ship at 20k and 200k files; a 2 GiB file, s3ship vs peers
+//   npm run bench -- --tools s3ship,rclone-checksum --files 500
+//
+// Results: a table on stdout, docs/benchmarks.md (with the date and machine), bench/results/*.json.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureGateway, createBucket, emptyBucket, logMark, countSince } from './gateway.mjs';
+import { markdownReport, printTable } from './report.mjs';
+import { tools as allTools } from './tools.mjs';
+import { addBig, editOne, makeTree, touchAll } from './tree.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    scale: { type: 'boolean', default: false },
+    tools: { type: 'string' },
+    files: { type: 'string' },
+    size: { type: 'string', default: '4096' },
+    big: { type: 'string' },
+    out: { type: 'string', default: 'docs/benchmarks.md' },
+  },
+});
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const work = process.env.BENCH_DIR ?? path.join(os.tmpdir(), 's3ship-bench');
+const gw = ensureGateway(root, { memstoreBytes: opts.scale ? 12 * 2 ** 30 : 6 * 2 ** 30 });
+const env = {
+  ...process.env,
+  ...gw.env,
+  RCLONE_CONFIG_RGW_TYPE: 's3',
+  RCLONE_CONFIG_RGW_PROVIDER: 'Ceph',
+  RCLONE_CONFIG_RGW_ENDPOINT: gw.endpoint,
+  RCLONE_CONFIG_RGW_ACCESS_KEY_ID: gw.env.AWS_ACCESS_KEY_ID,
+  RCLONE_CONFIG_RGW_SECRET_ACCESS_KEY: gw.env.AWS_SECRET_ACCESS_KEY,
+};
+const run = Date.now().toString(36);
+
+/** Runs one tool command once under /usr/bin/time; returns wall s, peak RSS MB, PUTs, MB in. */
+async function measure(tool, src, bucket, scenario) {
+  const url = new URL(gw.endpoint);
+  const cmd = tool.cmd
+    .replaceAll('{src}', src)
+    .replaceAll('{bucket}', bucket)
+    .replaceAll('{ep}', gw.endpoint)
+    .replaceAll('{hostport}', url.host)
+    .replaceAll('{ak}', gw.env.AWS_ACCESS_KEY_ID)
+    .replaceAll('{sk}', gw.env.AWS_SECRET_ACCESS_KEY);
+  const timeFile = path.join(work, 'time.txt');
+  const mark = logMark(gw);
+  const started = process.hrtime.bigint();
+  const p = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, 'sh', '-c', cmd], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const counts = await countSince(gw, mark, bucket);
+  const rssMb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024;
+  const result = {
+    tool: tool.name,
+    scenario,
+    wall: round(wall),
+    rssMb: round(rssMb, 0),
+    puts: counts.puts,
+    mbIn: round(counts.bytes / 1e6, 1),
+    rc: p.status,
+  };
+  if (p.status !== 0) result.error = `${p.stdout ?? ''}${p.stderr ?? ''}`.slice(-400);
+  console.log(JSON.stringify(result));
+  return result;
+}
+
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The five scenarios of the standard run, for one tool in its own bucket and tree. */
+async function standard(tool, files, size, bigMib) {
+  const src = path.join(work, tool.name);
+  makeTree(src, files, size);
+  const bucket = await createBucket(gw, `b-${tool.name}-${run}`);
+  const results = [await measure(tool, src, bucket, 'cold')];
+  touchAll(src);
+  results.push(await measure(tool, src, bucket, 'fresh'));
+  editOne(src);
+  results.push(await measure(tool, src, bucket, 'edit1'));
+  addBig(src, bigMib);
+  results.push(await measure(tool, src, bucket, 'big'));
+  touchAll(src);
+  results.push(await measure(tool, src, bucket, 'big-fresh'));
+  await emptyBucket(gw, bucket);
+  rmSync(src, { recursive: true, force: true });
+  return results;
+}
+
+/** s3ship alone at two tree sizes: cold, then a no-change deploy (time per file, peak RSS). */
+async function growth(tool, sizes) {
+  const results = [];
+  for (const n of sizes) {
+    const src = path.join(work, `growth-${n}`);
+    makeTree(src, n, 1024);
+    const bucket = await createBucket(gw, `g-${n}-${run}`);
+    results.push({ ...(await measure(tool, src, bucket, `cold-${n / 1000}k`)), files: n });
+    touchAll(src);
+    results.push({ ...(await measure(tool, src, bucket, `nochange-${n / 1000}k`)), files: n });
+    await emptyBucket(gw, bucket);
+    rmSync(src, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** One huge file, every tool: throughput and peak RSS. */
+async function hugeFile(list, mib) {
+  const src = path.join(work, 'huge');
+  rmSync(src, { recursive: true, force: true });
+  mkdirSync(src, { recursive: true });
+  addBig(src, mib, 'huge.bin');
+  const results = [];
+  for (const tool of list) {
+    const bucket = await createBucket(gw, `h-${tool.name}-${run}`);
+    const r = await measure(tool, src, bucket, `file-${mib / 1024}GiB`);
+    await emptyBucket(gw, bucket);
+    results.push({ ...r, mbPerS: round((mib * 1.048576) / r.wall, 0) });
+  }
+  rmSync(src, { recursive: true, force: true });
+  return results;
+}
+
+mkdirSync(work, { recursive: true });
+execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], {
+  cwd: root,
+  stdio: 'inherit',
+});
+const chosen = allTools(opts.tools?.split(','));
+for (const t of chosen.filter((t) => !t.ok)) console.log(`skipping ${t.name}: not installed`);
+const installed = chosen.filter((t) => t.ok);
+const ours = installed.find((t) => t.name === 's3ship');
+const machine = {
+  date: new Date().toISOString().slice(0, 10),
+  cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+  memGiB: round(os.totalmem() / 2 ** 30, 0),
+  kernel: os.release(),
+  node: execFileSync(path.join(root, 'node_modules', '.bin', 'node'), ['--version'], {
+    encoding: 'utf8',
+  }).trim(),
+  gateway: gw.version,
+};
+
+let results;
+if (opts.scale) {
+  results = {
+    growth: ours ? await growth(ours, [20_000, 200_000]) : [],
+    huge: await hugeFile(installed, Number(opts.big ?? 2048)),
+  };
+} else {
+  const files = Number(opts.files ?? 2000);
+  const all = [];
+  for (const t of installed)
+    all.push(...(await standard(t, files, Number(opts.size), Number(opts.big ?? 256))));
+  results = { standard: all };
+}
+mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+const stamp = `${machine.date}-${opts.scale ? 'scale' : 'standard'}`;
+writeFileSync(
+  path.join(root, 'bench', 'results', `${stamp}.json`),
+  JSON.stringify({ machine, results }, null, 1),
+);
+printTable(results);
+writeFileSync(path.join(root, opts.out), markdownReport(root, machine, results, opts.scale));
+console.log(`wrote ${opts.out} and bench/results/${stamp}.json`);

@@ -1,0 +1,125 @@
+// The bench's view of the local gateway: start it if needed, make and empty buckets, and
+// count what it logged (PUT requests and bytes received, per bucket) since a mark.
+import { execFileSync } from 'node:child_process';
+import { existsSync, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
+import path from 'node:path';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+
+const CEPH_DIR = process.env.CEPH_DIR ?? '/tmp/s3ship-rgw';
+
+function readEnv() {
+  const file = path.join(CEPH_DIR, 's3.env');
+  if (!existsSync(file)) return undefined;
+  const env = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^export (\w+)=(.*)$/.exec(line);
+    if (m) env[m[1]] = m[2];
+  }
+  return env;
+}
+
+function answers(endpoint) {
+  try {
+    execFileSync('curl', ['-s', '-o', '/dev/null', '--max-time', '3', `${endpoint}/`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reuses a running gateway or starts one with scripts/rgw-up.sh (memstore sized for the work). */
+export function ensureGateway(root, { memstoreBytes }) {
+  let env = readEnv();
+  if (!env || !answers(env.S3_ENDPOINT)) {
+    console.log(`starting the gateway (memstore ${memstoreBytes / 2 ** 30} GiB)`);
+    execFileSync('bash', [path.join(root, 'scripts', 'rgw-up.sh')], {
+      stdio: 'inherit',
+      env: { ...process.env, MEMSTORE_BYTES: String(memstoreBytes) },
+    });
+    env = readEnv();
+  } else {
+    const conf = readFileSync(path.join(CEPH_DIR, 'ceph.conf'), 'utf8');
+    const have = Number(/memstore device bytes = (\d+)/.exec(conf)?.[1] ?? 0);
+    if (have < memstoreBytes)
+      console.log(
+        `note: the running gateway keeps ${have / 2 ** 30} GiB in RAM; ${memstoreBytes / 2 ** 30} GiB is advised for this run`,
+      );
+  }
+  const version = execFileSync('radosgw', ['--version'], { encoding: 'utf8' })
+    .trim()
+    .split(' ')
+    .slice(0, 3)
+    .join(' ');
+  const client = new S3Client({
+    endpoint: env.S3_ENDPOINT,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+  });
+  return {
+    env,
+    endpoint: env.S3_ENDPOINT,
+    log: env.S3_RGW_LOG ?? path.join(CEPH_DIR, 'log', 'client.rgw.gw.log'),
+    client,
+    version,
+  };
+}
+
+export async function createBucket(gw, name) {
+  const bucket = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 63);
+  await gw.client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+/** Deletes every object and the bucket, so the in-RAM store has room for the next tool. */
+export async function emptyBucket(gw, bucket) {
+  let token;
+  do {
+    const page = await gw.client.send(
+      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+    );
+    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key }));
+    if (keys.length)
+      await gw.client.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }),
+      );
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  await gw.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
+
+export function logMark(gw) {
+  return statSync(gw.log).size;
+}
+
+const LINE = / beast: \S+ \S+ - \S+ \[[^\]]*\] "(\S+) (\S+) [^"]*" (\d{3}) (\d+|-)/;
+
+/** PUT requests (objects and parts, not bucket creation) and bytes received for `bucket`. */
+export async function countSince(gw, mark, bucket) {
+  await new Promise((r) => setTimeout(r, 300)); // the gateway logs a request as it completes
+  const size = statSync(gw.log).size;
+  const buf = Buffer.alloc(size - mark);
+  const fd = openSync(gw.log, 'r');
+  readSync(fd, buf, 0, buf.length, mark);
+  closeSync(fd);
+  let puts = 0;
+  let bytes = 0;
+  for (const line of buf.toString('utf8').split('\n')) {
+    const m = LINE.exec(line);
+    if (!m || m[1] !== 'PUT') continue;
+    const p = m[2].split('?')[0];
+    if (!p.startsWith(`/${bucket}/`)) continue;
+    puts++;
+    bytes += m[4] === '-' ? 0 : Number(m[4]);
+  }
+  return { puts, bytes };
+}
