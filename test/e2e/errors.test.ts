@@ -237,6 +237,47 @@ describe('the endpoint', () => {
   });
 });
 
+describe('a wrong region (the gateway does not check regions: a stand-in answers as S3 does)', () => {
+  let stub: http.Server | undefined;
+  afterAll(() => {
+    stub?.close();
+  });
+
+  test.each([
+    ['PermanentRedirect', 301, '<Endpoint>{b}.s3.eu-west-1.amazonaws.com</Endpoint>', 'eu-west-1'],
+    ['AuthorizationHeaderMalformed', 400, '<Region>ap-southeast-2</Region>', 'ap-southeast-2'],
+  ])(
+    "%s: the line names the bucket's real region and the setting",
+    async (code, status, extra, region) => {
+      // S3's answer to a request signed for the wrong region: the error document, and for a
+      // redirect the x-amz-bucket-region header (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)
+      stub = http.createServer((req, res) => {
+        const bucket = (req.url ?? '/').split('/')[1]?.split('?')[0] ?? '';
+        res
+          .writeHead(status, {
+            'content-type': 'application/xml',
+            ...(status === 301 ? { 'x-amz-bucket-region': region } : {}),
+          })
+          .end(
+            `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>wrong region</Message>${extra.replace('{b}', bucket)}<RequestId>stub</RequestId></Error>`,
+          );
+      });
+      await new Promise<void>((resolve) => stub!.listen(0, '127.0.0.1', resolve));
+      const site = await specSite('err-region');
+      await site.writeSpec({
+        endpoint: `http://127.0.0.1:${(stub.address() as AddressInfo).port}`,
+      });
+      const r = await deploy(site.spec);
+      stub.close();
+      expect(r.code).not.toBe(0);
+      expect(r.output).toContain(
+        `${code} (HTTP ${status}) — bucket ${site.bucket} is in region ${region}, not us-east-1`,
+      );
+      expect(r.output).toContain(`fix: set target.region to ${region} (or --region)`);
+    },
+  );
+});
+
 describe('checksum headers an S3-compatible store refuses', () => {
   test('the 2025 SDK default (aws-chunked CRC trailers) against the gateway gets the checksum line', async () => {
     // Not something s3ship sends: another client (the SDK with its defaults) provokes it, and
