@@ -7,8 +7,8 @@
  * Also the action's input reader, so that action.ts stays free of @actions/core.
  */
 import * as core from '@actions/core';
-import { existsSync } from 'node:fs';
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunResult } from '../deploy.js';
 import { consoleLog, NO_SECTIONS, type Sections } from './console.js';
@@ -157,6 +157,8 @@ async function writeSummary(
     return;
   }
   try {
+    // @actions/core's own message drops the errno; check first so the hint can name it.
+    await access(file, constants.W_OK);
     const existing = (await stat(file).catch(() => undefined))?.size ?? 0;
     await core.summary.addRaw(render(SUMMARY_LIMIT_BYTES - existing), true).write();
   } catch (error) {
@@ -206,6 +208,6 @@ function setOutputs(outputs: Record<string, string | number>, warn: (m: string) 
 function permissionHint(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'EACCES' || code === 'EPERM'
-    ? ` — this user (uid ${process.getuid?.() ?? '?'}) may not write there: in a container step, run the image as the runner's user or use the JavaScript action (uses: …/s3ship@v1).`
+    ? ` — this process (uid ${process.getuid?.() ?? '?'}) may not write the runner's files; GitHub runs a container step as the image's user: use the JavaScript action (uses: …/s3ship@v1), or the image as a job container with options: --user <the runner's uid>.`
     : '';
 }
