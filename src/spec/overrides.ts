@@ -17,6 +17,10 @@ export interface SpecOverrides {
   concurrency?: number;
   /** Pins the credentials source (`auto`, `spec`, `env`, `web-identity`, `profile`, `default`). */
   credentials?: string;
+  /** Role for web identity (OIDC); the GitHub Action's `role-to-assume`. */
+  roleArn?: string;
+  /** Audience of the web identity token; the GitHub Action's `audience`. */
+  audience?: string;
 }
 
 /** Each override, the spec key it replaces and the flag named in problems about it. */
@@ -33,6 +37,8 @@ export const OVERRIDE_FLAGS: Readonly<
   maxDelete: { path: ['max_delete'], flag: '--max-delete' },
   concurrency: { path: ['concurrency'], flag: '--concurrency' },
   credentials: { path: ['credentials', 'source'], flag: '--credentials' },
+  roleArn: { path: ['credentials', 'web_identity', 'role_arn'], flag: '--role-arn' },
+  audience: { path: ['credentials', 'web_identity', 'audience'], flag: '--audience' },
 };
 
 /**
