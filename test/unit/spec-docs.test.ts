@@ -17,7 +17,11 @@ const TOP_KEYS = [
   'delete',
   'max_delete',
   'concurrency',
+  'request_timeout',
   'multipart',
+  'presign',
+  'cloudfront',
+  'credentials',
 ];
 
 interface Node {

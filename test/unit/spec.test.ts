@@ -132,7 +132,7 @@ describe('${VAR} expansion', () => {
 });
 
 function topKeys(): string {
-  return 'version, source, target, include, exclude, follow_outside_symlinks, entry_documents, rules, delete, max_delete, concurrency, multipart';
+  return 'version, source, target, include, exclude, follow_outside_symlinks, entry_documents, rules, delete, max_delete, concurrency, request_timeout, multipart, presign, cloudfront, credentials';
 }
 
 describe('problems', () => {
