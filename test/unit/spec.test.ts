@@ -44,6 +44,7 @@ describe('a valid spec', () => {
       delete: { enabled: true, max: 10 },
       concurrency: 32,
       multipart: { threshold: 64 * 1024 * 1024, partSize: 16 * 1024 * 1024 },
+      requestTimeoutMs: 60000,
     });
   });
 
