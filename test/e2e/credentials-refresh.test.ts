@@ -111,3 +111,60 @@ test('a deploy outliving its sessions renews them as it goes and fails nothing',
   expect(masked.length).toBeGreaterThanOrEqual(2 * sessions.length);
   expect(events.filter((e) => e.type === 'failed')).toEqual([]);
 });
+
+test('when renewal is impossible and the session is over, the deploy stops with exit 3', async () => {
+  const gw = testGateway();
+  const bucket = await createTestBucket('norenew');
+  const roleArn = await createWebIdentityRole(
+    uniqueName('s3ship-norenew'),
+    issuer,
+    ['repo:octo-org/site:*'],
+    bucket,
+  );
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 30; i++) files[`f${i}.txt`] = `${i}\n`;
+  const source = await makeTree(await mkdtemp(path.join(os.tmpdir(), 's3ship-norenew-')), files);
+  // a token service of its own, gone once the first session is issued
+  const service = await startGithubTokenEndpoint(issuer, { sub: 'repo:octo-org/site:ref:x' });
+  let calls = 0;
+  // after 10 requests the clock jumps past the session's end (900 s)
+  const now = () => Date.now() + (calls > 10 ? 1000_000 : 0);
+  const credentials = await resolveCredentials({
+    config: {
+      ...DEFAULT_CREDENTIALS,
+      source: 'web-identity',
+      webIdentity: { ...DEFAULT_CREDENTIALS.webIdentity, roleArn, durationSeconds: 900 },
+    },
+    env: {
+      ACTIONS_ID_TOKEN_REQUEST_URL: service.requestUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: service.requestToken,
+    },
+    target: { endpoint: gw.endpoint, region: gw.region },
+    now,
+  });
+  await service.close();
+  const provider = Object.assign(
+    async () => {
+      calls += 1;
+      return credentials.provider();
+    },
+    { memoized: true },
+  );
+  const target = { bucket, prefix: '', region: gw.region, endpoint: gw.endpoint };
+  const store = new S3Store({ target, pathStyle: true, credentials: provider, maxSockets: 1 });
+  const config = testConfig(source, { target: { ...target, pathStyle: true }, concurrency: 1 });
+  const result = await run(
+    { config, dryRun: false, force: false },
+    { env: {}, emit: () => undefined, createStore: () => store },
+  );
+
+  expect(result.fatalCode).toBe('CREDENTIALS');
+  expect(result.fatal).toMatch(
+    /failed: CredentialsUnavailable — Requesting a GitHub OIDC token from http:\/\/127\.0\.0\.1:\d+ failed: .* — .*; fix: /,
+  );
+  const uploaded = await listKeys(bucket);
+  // the first requests went through; none after the session ended
+  expect(uploaded.length).toBeGreaterThan(0);
+  expect(uploaded.length).toBeLessThan(30);
+  expect(result.outcomes?.filter((o) => o.status === 'done')).toHaveLength(uploaded.length);
+});
