@@ -26,7 +26,7 @@ export interface Progress extends ReporterPart {
   terminal: Terminal;
 }
 
-const BAR_WIDTH = 20;
+const BAR_WIDTH = 16;
 /** The bar's rate and ETA are refreshed this often even when no file completes. */
 const REDRAW_MS = 1000;
 
@@ -51,7 +51,7 @@ export function progressPart(ctx: ReportContext): Progress {
   };
   const drawBar = () => {
     if (!live || state.startedAt === undefined || timer === undefined) return;
-    const width = Math.max(20, (base.columns ?? 80) - 1);
+    const width = Math.max(20, (base.columns || 80) - 1);
     base.errRaw(`\r\x1b[2K${progressBar(state, now()).slice(0, width)}`);
     barShown = true;
   };
@@ -115,10 +115,7 @@ export function progressPart(ctx: ReportContext): Progress {
 
 /** `12/40 files, 1.2 MB of 3.4 MB (35%), 2.1 MB/s, ETA 1 s` */
 export function progressLine(state: ProgressState, nowMs: number): string {
-  const elapsed = state.startedAt === undefined ? 0 : (nowMs - state.startedAt) / 1000;
-  const rate = elapsed > 0 ? state.bytes / elapsed : 0;
-  const left = Math.max(0, state.totalBytes - state.bytes);
-  const eta = rate > 0 ? formatDuration(left / rate) : '—';
+  const { rate, eta } = speed(state, nowMs);
   const failed = state.failed > 0 ? `, ${state.failed} failed` : '';
   return (
     `${state.files}/${state.totalFiles} files, ${formatBytes(state.bytes)} of ` +
@@ -126,10 +123,22 @@ export function progressLine(state: ProgressState, nowMs: number): string {
   );
 }
 
-/** `[#######-------------] 12/40 files, …` */
+/** `[#####-----------] 12/40 files, 1.2 MB/3.4 MB, 2.1 MB/s, ETA 1 s` (fits 80 columns) */
 export function progressBar(state: ProgressState, nowMs: number): string {
   const filled = Math.round((percent(state) / 100) * BAR_WIDTH);
-  return `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${progressLine(state, nowMs)}`;
+  const { rate, eta } = speed(state, nowMs);
+  const failed = state.failed > 0 ? `, ${state.failed} failed` : '';
+  return (
+    `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${state.files}/${state.totalFiles} files, ` +
+    `${formatBytes(state.bytes)}/${formatBytes(state.totalBytes)}, ${formatBytes(rate)}/s, ETA ${eta}${failed}`
+  );
+}
+
+function speed(state: ProgressState, nowMs: number): { rate: number; eta: string } {
+  const elapsed = state.startedAt === undefined ? 0 : (nowMs - state.startedAt) / 1000;
+  const rate = elapsed > 0 ? state.bytes / elapsed : 0;
+  const left = Math.max(0, state.totalBytes - state.bytes);
+  return { rate, eta: rate > 0 ? formatDuration(left / rate) : '—' };
 }
 
 function percent(state: ProgressState): number {

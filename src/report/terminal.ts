@@ -14,7 +14,7 @@ export function processTerminal(env: Env): Terminal {
     errRaw: (text) => process.stderr.write(text),
     tty,
     outTty: process.stdout.isTTY,
-    ...(tty ? { columns: process.stderr.columns } : {}),
+    ...(tty && process.stderr.columns > 0 ? { columns: process.stderr.columns } : {}),
     color,
   };
 }

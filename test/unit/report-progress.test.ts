@@ -108,7 +108,9 @@ describe('in a terminal', () => {
     part.terminal.out('upload  a  (new, 1.0 MB)');
     const screen = terminal.screen;
     const bar = (s: string | undefined) => s?.startsWith('\r\x1b[2K[') ?? false;
-    expect(screen.some((s) => bar(s) && s.includes('1/4 files') && s.includes('#####'))).toBe(true);
+    expect(screen).toContain(
+      '\r\x1b[2K[####------------] 1/4 files, 1.0 MB/4.0 MB, 1.0 MB/s, ETA 3 s',
+    );
     const line = screen.indexOf('upload  a  (new, 1.0 MB)\n');
     expect(screen[line - 1]).toBe('\r\x1b[2K'); // cleared before the line
     expect(bar(screen[line + 1])).toBe(true); // and redrawn after it
