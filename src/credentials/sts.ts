@@ -78,7 +78,10 @@ export function toStsFailure(operation: string, error: unknown): StsFailure {
   };
   const status = e.$metadata?.httpStatusCode;
   const named = e.Code ?? (e.name && !/^(Unknown|UnknownError|Error)$/.test(e.name) ? e.name : '');
-  const network = e.cause?.code ?? e.code;
+  // The SDK wraps what is not an Error of this realm ("AWS SDK error wrapper for Error: connect
+  // ECONNREFUSED …"), dropping the code: read it back from the text then.
+  const network =
+    e.cause?.code ?? e.code ?? /\b(E[A-Z]{4,}|TimeoutError)\b/.exec(e.message ?? '')?.[1];
   const code =
     named || (status !== undefined ? STATUS_CODES[status] : undefined) || network || 'UnknownError';
   const message = e.message && !/^(Unknown|UnknownError)$/.test(e.message) ? e.message : '';

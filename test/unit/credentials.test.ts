@@ -105,6 +105,37 @@ describe('credential sources, in order', () => {
   });
 });
 
+describe('STS settings', () => {
+  test('credentials.sts.endpoint is where the role is asked for (nothing listens there: said so)', async () => {
+    const dir = await tempTree({ token: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' });
+    const error = await resolveCredentials(
+      options(
+        {
+          source: 'web-identity',
+          webIdentity: { ...DEFAULT_CREDENTIALS.webIdentity, roleArn: 'arn:aws:iam::1:role/r' },
+          sts: { endpoint: 'http://127.0.0.1:9', region: 'eu-west-3' },
+        },
+        { AWS_WEB_IDENTITY_TOKEN_FILE: path.join(dir, 'token') },
+      ),
+    ).catch((e: unknown) => e as S3shipError);
+    expect((error as S3shipError).exitCode).toBe(3);
+    expect((error as S3shipError).message).toMatch(
+      /^Web identity \(token file .*\): AssumeRoleWithWebIdentity for role arn:aws:iam::1:role\/r at http:\/\/127\.0\.0\.1:9 failed: ECONNREFUSED — nothing answers at http:\/\/127\.0\.0\.1:9; fix: set credentials\.sts\.endpoint/,
+    );
+  });
+
+  test('with nothing at all, one line lists what was tried and how to fix it', async () => {
+    const error = await resolveCredentials(options({}, {})).catch((e: unknown) => e as S3shipError);
+    const message = (error as S3shipError).message;
+    expect((error as S3shipError).exitCode).toBe(3);
+    expect(message).toMatch(
+      /^No credentials found \(spec: .*; env: .*; web-identity: .*; profile: .*\)/,
+    );
+    expect(message).toContain('— fix: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+    expect(message).not.toContain('\n');
+  }, 30_000);
+});
+
 describe('profiles from ini files', () => {
   test('credential_process: the command runs, and runs again on renewal', async () => {
     const dir = await tempTree({});
