@@ -152,6 +152,21 @@ describe('profiles and assume_role against the gateway', () => {
     );
   });
 
+  test('spec values: ${VAR} references are used; a literal secret works but is warned about, unprinted', async () => {
+    const gw = testGateway();
+    const r = await deploy(
+      'spec',
+      `credentials:\n  access_key_id: \${DEPLOY_KEY_ID}\n  secret_access_key: ${gw.secretAccessKey}\n`,
+      { DEPLOY_KEY_ID: gw.accessKeyId },
+    );
+    expect(r.code).toBe(0);
+    expect(r.keys).toEqual(['spec/a.css', 'spec/index.html']);
+    expect(credentialsLine(r.stderr)).toMatch(/^spec \(credentials\.access_key_id\); /);
+    expect(r.stderr).toContain(
+      'warning: credentials.secret_access_key is written literally in the spec: anyone who can read the file has the secret',
+    );
+  });
+
   test('a role that does not exist: one line naming the role, exit 3, nothing sent', async () => {
     const gw = testGateway();
     const missing = roleArn.replace(/role\/.*/, 'role/s3ship-no-such-role');
@@ -173,7 +188,7 @@ describe('profiles and assume_role against the gateway', () => {
 
 describe('secrets', () => {
   test('nothing printed contains the static secret or a secret the CLI masked', () => {
-    expect(transcripts).toHaveLength(6);
+    expect(transcripts).toHaveLength(7);
     if (process.env.S3SHIP_TEST_TRANSCRIPTS)
       writeFileSync(process.env.S3SHIP_TEST_TRANSCRIPTS, JSON.stringify(transcripts, null, 2));
     const report = findLeaks(transcripts, [testGateway().secretAccessKey]);
