@@ -90,6 +90,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       credentials: credentials.provider ?? { accessKeyId: '', secretAccessKey: '' },
       maxSockets: config.concurrency,
       ...(deps.clockOffsetMs ? { clockOffsetMs: deps.clockOffsetMs } : {}),
+      ...(config.requestTimeoutMs ? { idleTimeoutMs: config.requestTimeoutMs } : {}),
     });
   try {
     deps.emit({

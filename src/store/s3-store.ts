@@ -29,6 +29,8 @@ export interface S3StoreOptions {
   maxSockets: number;
   /** Added to this machine's clock when signing (tests inject a skewed clock with it). */
   clockOffsetMs?: number;
+  /** Milliseconds a request may make no progress before it fails with ETIMEDOUT. */
+  idleTimeoutMs?: number;
 }
 
 /** Request bodies (CompleteMultipartUpload, DeleteObjects): the library escapes keys. */

@@ -8,15 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { FaultProxy, type FaultRule } from '../support/fault-proxy.js';
-import {
-  checkAfterFaultyRun,
-  checkExactV2,
-  makeScenario,
-  retryLines,
-  type Scenario,
-} from '../support/fault-scenario.js';
-import { recordCase } from '../support/reliability.js';
-import { deleteTestBucket, runCli, testGateway } from '../support/s3.js';
+import { runFaultClass, type ClassResult } from '../support/fault-runs.js';
+import { makeScenario, type Scenario } from '../support/fault-scenario.js';
+import { deleteTestBucket, testGateway } from '../support/s3.js';
 
 let proxy: FaultProxy;
 let scenario: Scenario;
@@ -32,100 +26,8 @@ afterAll(async () => {
   await deleteTestBucket(scenario.bucket);
 });
 
-interface ClassResult {
-  runs: number;
-  injected: number;
-  retries: number;
-  clean: number;
-  failedRuns: { code: number | null; failed: number; notRun: number; why: string[] }[];
-  verified: number;
-  lost: number;
-  open: number;
-  waits: number[];
-}
-
-/**
- * Deploys v2 through the proxy with `rules`, once per seed (v1 put back before each), checks
- * the bucket after each faulty run and after a clean re-run, and records the class.
- */
-async function runClass(
-  klass: string,
-  rules: () => FaultRule[],
-  seeds: number[],
-): Promise<ClassResult> {
-  const r: ClassResult = {
-    runs: 0,
-    injected: 0,
-    retries: 0,
-    clean: 0,
-    failedRuns: [],
-    verified: 0,
-    lost: 0,
-    open: 0,
-    waits: [],
-  };
-  for (const seed of seeds) {
-    await scenario.resetToV1();
-    proxy.reset(seed);
-    proxy.rules = rules();
-    const spec = await scenario.spec('v2', proxy.endpoint);
-    const run = await runCli(['deploy', '--json', '-c', spec], { timeoutMs: 170_000 });
-    proxy.rules = [];
-    r.runs++;
-    r.injected += proxy.totalInjected;
-    const retries = retryLines(run.stderr);
-    r.retries += retries.length;
-    r.waits.push(...retries.map((l) => l.waitMs));
-    const after = await checkAfterFaultyRun(scenario, run);
-    expect({ seed, problems: after.problems, unlisted: after.unlisted }).toEqual({
-      seed,
-      problems: [],
-      unlisted: [],
-    });
-    expect(run.stderr).not.toMatch(/unexpected failure/);
-    if (run.code === 0) r.clean++;
-    else {
-      expect(run.code).toBe(1);
-      expect(after.failedKeys.length).toBeGreaterThan(0);
-      expect(run.stdout + run.stderr).toMatch(/\d+ failed/);
-      // what stopped it, as the user read it: `… failed: <code>` on the error lines
-      const why = [...run.stderr.matchAll(/^error: .* failed: (\S+)/gm)].map((m) => m[1]!);
-      r.failedRuns.push({
-        code: run.code,
-        failed: after.failedKeys.length - after.notRunKeys.length,
-        notRun: after.notRunKeys.length,
-        why: [...new Set(why)],
-      });
-    }
-    r.verified += after.verified;
-    r.open += after.openUploads;
-    // The same deploy without faults converges, whatever state the faulty run left.
-    const again = await runCli(['deploy', '-c', spec]);
-    expect(again.code).toBe(0);
-    const final = await checkExactV2(scenario);
-    expect(final.problems).toEqual([]);
-    r.verified += final.verified;
-    r.open += final.openUploads;
-  }
-  const failedNote = r.failedRuns
-    .map(
-      (f) =>
-        `; 1 run exited ${f.code} naming ${f.failed} failed key(s) (${f.why.join(', ')} after every retry), ${f.notRun} not run, nothing deleted`,
-    )
-    .join('');
-  recordCase({
-    group: 'Faults',
-    klass,
-    cases: r.runs,
-    unit: `deploys (${r.injected} faults injected)`,
-    did: `retried ${r.retries}× with jittered backoff; exact tree in ${r.clean}/${r.runs} runs${failedNote}; clean re-run converged every time`,
-    verified: r.verified,
-    lost: r.lost,
-    openUploads: r.open,
-    test: `faults.test.ts › ${klass}`,
-  });
-  return r;
-}
+const runClass = (klass: string, rules: () => FaultRule[], seeds: number[]): Promise<ClassResult> =>
+  runFaultClass({ scenario, proxy, klass, rules, seeds, file: 'faults.test.ts' });
 
 const SEEDS = [11, 12];
 const T = 300_000;
@@ -214,6 +116,24 @@ describe('faults between s3ship and the gateway', () => {
       expect(r.injected).toBeGreaterThan(5);
       // full jitter: the waits differ (a fixed backoff would synchronise retries)
       expect(new Set(r.waits).size).toBeGreaterThan(Math.min(3, r.waits.length - 1));
+    },
+    T,
+  );
+
+  test(
+    'answers held back past the request timeout — timed out and retried',
+    async () => {
+      const r = await runFaultClass({
+        scenario,
+        proxy,
+        klass: 'answer held 6 s, past request_timeout: 2',
+        rules: () => [{ rate: 0.1, limit: 3, fault: { kind: 'stall', ms: 6000 } }],
+        extraSpec: 'request_timeout: 2\n',
+        seeds: SEEDS,
+        file: 'faults.test.ts',
+      });
+      expect(r.injected).toBeGreaterThan(0);
+      expect(r.stderr.join('\n')).toMatch(/got ETIMEDOUT; waiting/);
     },
     T,
   );

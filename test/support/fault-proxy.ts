@@ -8,7 +8,8 @@
  *   (the gateway sees a truncated upload, the client `ECONNRESET` mid-PUT or mid-part);
  * - `reset-response`: forwards the whole request, lets the gateway answer, then resets the
  *   client connection instead of relaying the answer (the work was done; the client cannot know);
- * - `stall`: holds the response back for `ms` (longer than the client's idle timeout);
+ * - `stall`: forwards the request, then holds the gateway's answer back for `ms` (longer than
+ *   the client's idle timeout);
  * - `down()`: stops listening and resets every open connection — what a client sees when the
  *   gateway process dies (`ECONNREFUSED` for new connections); `up()` listens again, same port;
  * - `blackhole`: accepts connections and never answers (a hung gateway or a dropped route);
@@ -214,11 +215,6 @@ export class FaultProxy {
         done(`${fault.status} ${fault.code}`);
         return;
       }
-      if (fault?.kind === 'stall') {
-        this.note('stall');
-        record.outcome = 'stall';
-        await delay(fault.ms);
-      }
       await this.forward(req, res, fault, done);
     } catch {
       res.destroy();
@@ -269,6 +265,11 @@ export class FaultProxy {
         (up) => void this.relay(req, res, up, fault, done).then(resolve, reject),
       );
       upstream.on('error', reject);
+      // A client that gives up (abort, timeout) takes the gateway request down with it, as a
+      // direct connection would: the gateway then sees a truncated body, never a late one.
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
       void this.pump(req, upstream, fault).catch(reject);
     });
   }
@@ -319,6 +320,16 @@ export class FaultProxy {
       resetClient(req);
       done('reset-response');
       return;
+    }
+    if (fault?.kind === 'stall') {
+      // The gateway has answered; the answer is held back past the client's timeout.
+      this.note('stall');
+      await delay(fault.ms);
+      if (res.destroyed) {
+        up.resume();
+        done('stall');
+        return;
+      }
     }
     if (this.delayMs > 0) await delay(this.delayMs);
     res.writeHead(up.statusCode ?? 502, up.headers);

@@ -134,6 +134,8 @@ export interface JsonItem {
 }
 
 export interface FaultyRunCheck extends BucketCheck {
+  /** False when the run stopped before it had a plan (no --json document). */
+  planned: boolean;
   /** Keys the run reported as failed or not run. */
   failedKeys: string[];
   /** Of those, the ones not run (entry documents and deletes wait for every asset). */
@@ -151,14 +153,16 @@ export interface FaultyRunCheck extends BucketCheck {
 export async function checkAfterFaultyRun(s: Scenario, run: RunResult): Promise<FaultyRunCheck> {
   const v1 = withPrefix(s.v1);
   const v2 = withPrefix(s.v2);
-  let items: JsonItem[];
+  // No JSON document: the run stopped before it had a plan (listing, heads), so it uploaded
+  // nothing, and must have deleted nothing either.
+  let items: JsonItem[] | undefined;
   try {
     items = (JSON.parse(run.stdout) as { items: JsonItem[] }).items;
   } catch {
-    items = [];
+    items = undefined;
   }
-  const failed = items.filter((i) => i.status === 'failed' || i.status === 'not-run');
-  const uploadFailed = failed.some((i) => i.action === 'upload');
+  const failed = (items ?? []).filter((i) => i.status === 'failed' || i.status === 'not-run');
+  const uploadFailed = items === undefined || failed.some((i) => i.action === 'upload');
   const unlisted = failed
     .filter((i) => i.status === 'failed')
     .map((i) => i.key)
@@ -169,6 +173,7 @@ export async function checkAfterFaultyRun(s: Scenario, run: RunResult): Promise<
     const check = await checkBucket(s.bucket, allowed, [...required, OUTSIDE_KEY]);
     return {
       ...check,
+      planned: items !== undefined,
       failedKeys: [],
       notRunKeys: [],
       unlisted,
@@ -184,6 +189,7 @@ export async function checkAfterFaultyRun(s: Scenario, run: RunResult): Promise<
   const check = await checkBucket(s.bucket, allowed, required);
   return {
     ...check,
+    planned: items !== undefined,
     failedKeys: failed.map((i) => i.key),
     notRunKeys: failed.filter((i) => i.status === 'not-run').map((i) => i.key),
     unlisted,
