@@ -110,6 +110,9 @@ test('a deploy outliving its sessions renews them as it goes and fails nothing',
   // every session's secret and token was handed to the masker before use
   expect(masked.length).toBeGreaterThanOrEqual(2 * sessions.length);
   expect(events.filter((e) => e.type === 'failed')).toEqual([]);
+  // nothing the deploy reported (events, result) carries any of those secrets
+  const reported = JSON.stringify({ events, result, source: credentials.source });
+  expect(masked.filter((secret) => reported.includes(secret))).toEqual([]);
 });
 
 test('when renewal is impossible and the session is over, the deploy stops with exit 3', async () => {
