@@ -82,7 +82,12 @@ export const prefix = z
   .refine((p) => !p.includes('//'), {
     error: 'expected a key prefix without empty segments ("//")',
   })
-  .refine((p) => !/\p{Cc}/u.test(p), { error: 'expected a key prefix without control characters' });
+  .refine((p) => !/\p{Cc}/u.test(p), { error: 'expected a key prefix without control characters' })
+  // S3 keys are at most 1,024 bytes: the prefix, its `/`, and at least one byte of file name.
+  .refine((p) => Buffer.byteLength(p.replace(/^\/+|\/+$/g, ''), 'utf8') <= 1022, {
+    error:
+      'expected a key prefix of at most 1,022 bytes (S3 keys, prefix included, are at most 1,024)',
+  });
 
 /** An http(s) URL with a host (custom endpoints). */
 export const httpUrl = str('expected an http:// or https:// URL').refine(isHttpUrl, {
