@@ -40,7 +40,7 @@ function phaseTitle(phase: Phase, count: number | undefined): string {
     case 'compare':
       return `Comparing ${n} file(s) with the bucket`;
     case 'upload-assets':
-      return `Uploading ${n} file(s), entry documents last`;
+      return `Uploading ${n} asset(s); entry documents come after them`;
     case 'upload-entries':
       return `Uploading ${n} entry document(s) last`;
     case 'delete':
