@@ -98,7 +98,7 @@ export async function run(): Promise<void> {
     inputError = error;
   }
   const dryRun = options?.dryRun ?? false;
-  const reporter = createReporter('github', {
+  const reporter = await createReporter('github', {
     command: dryRun ? 'plan' : 'deploy',
     dryRun,
     json: false,

@@ -71,7 +71,7 @@ function clockOffsetMs(): number {
 
 async function deployOrPlan(options: CliOptions): Promise<ExitCode> {
   const env = process.env;
-  const reporter = createReporter(options.report.kind ?? detectReportKind(env), {
+  const reporter = await createReporter(options.report.kind ?? detectReportKind(env), {
     command: options.command === 'plan' ? 'plan' : 'deploy',
     dryRun: options.dryRun,
     json: options.json,

@@ -83,7 +83,7 @@ describe('GitLab', () => {
     const { result, events } = await deployTree(site(2));
     const cwd = mkdtempSync(path.join(os.tmpdir(), 's3ship-gl-'));
     const terminal = recordingTerminal();
-    const reporter = createReporter('gitlab', reportContext(terminal, { cwd }));
+    const reporter = await createReporter('gitlab', reportContext(terminal, { cwd }));
     events.forEach(reporter.sink);
     await reporter.finish(result);
     expect(readFileSync(path.join(cwd, 's3ship.env'), 'utf8')).toContain('S3SHIP_UPLOADED=4\n');
@@ -101,7 +101,7 @@ describe('Jenkins and plain logs', () => {
     });
     const cwd = mkdtempSync(path.join(os.tmpdir(), 's3ship-jk-'));
     const terminal = recordingTerminal({ tty: false });
-    const reporter = createReporter('jenkins', reportContext(terminal, { cwd }));
+    const reporter = await createReporter('jenkins', reportContext(terminal, { cwd }));
     events.forEach(reporter.sink);
     await reporter.finish(result);
     expect(terminal.screen.join('')).not.toContain(ESC);
@@ -118,7 +118,7 @@ describe('Jenkins and plain logs', () => {
       failures: [failOn('PutObject', (k) => k === 'assets/f0.js', 'InternalError')],
     });
     const terminal = recordingTerminal({ tty: true, color: true });
-    const reporter = createReporter('plain', reportContext(terminal));
+    const reporter = await createReporter('plain', reportContext(terminal));
     events.forEach(reporter.sink);
     await reporter.finish(result);
     expect(terminal.stderr).toContainEqual(
