@@ -19,19 +19,27 @@ export function keyFor(prefix: string, relativePath: string): KeyResult {
   if (posix === '' || segments.some((s) => s === '' || s === '.' || s === '..')) {
     return { ok: false, reason: `path "${posix}" has an empty, "." or ".." segment` };
   }
-  if (posix.includes('\uFFFD')) {
-    return { ok: false, reason: `name is not valid UTF-8 (shown as "${posix}")` };
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(posix)) {
-    return { ok: false, reason: `name "${JSON.stringify(posix)}" contains a control character` };
-  }
+  const unnamable = nameProblem(posix);
+  if (unnamable) return { ok: false, reason: unnamable };
   const key = prefix + posix;
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > MAX_KEY_BYTES) {
     return { ok: false, reason: `key would be ${bytes} bytes; S3 allows at most ${MAX_KEY_BYTES}` };
   }
   return { ok: true, key };
+}
+
+/**
+ * Why a file name can never be a key, or undefined: names that are not valid UTF-8 (Node shows
+ * the bad bytes as U+FFFD, so the name would not even lead back to the file) and names with
+ * control characters (a newline in a key breaks logs, listings and the tools that read them).
+ */
+export function nameProblem(name: string): string | undefined {
+  if (name.includes('\uFFFD')) return `name is not valid UTF-8 (shown as ${JSON.stringify(name)})`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    return `name ${JSON.stringify(name)} contains a control character`;
+  return undefined;
 }
 
 /** True when `key` lies under `prefix` (an empty prefix holds every key). */

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DeployConfig } from './config.js';
 import { S3shipError } from './errors.js';
-import { keyFor } from './keys.js';
+import { keyFor, nameProblem } from './keys.js';
 import { compileGlobs, type Matcher } from './settings.js';
 
 export interface LocalFile {
@@ -135,7 +135,13 @@ async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>)
     return;
   }
   const chain = new Set(ancestors).add(sub.id);
-  await walk(ctx, sub.abs, sub.rel, chain);
+  try {
+    await walk(ctx, sub.abs, sub.rel, chain);
+  } catch (error) {
+    // An unreadable folder (permissions) is one skipped entry, not a failed deploy.
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    ctx.skipped.push({ relPath: sub.rel, reason: `folder cannot be read (${code})` });
+  }
 }
 
 /** Classifies one directory entry: records a file, returns a subdirectory to walk, or skips. */
@@ -146,6 +152,14 @@ async function visit(
   entry: Dirent,
 ): Promise<Subdir | undefined> {
   const relPath = (parentRel ? `${parentRel}/${entry.name}` : entry.name).normalize('NFC');
+  // Reported before anything else: a glob cannot match every such name (picomatch's `*` never
+  // matches a newline), so it would vanish without a word; and it is shown escaped, so a name
+  // cannot forge lines in a CI log.
+  const unnamable = nameProblem(relPath);
+  if (unnamable) {
+    ctx.skipped.push({ relPath: JSON.stringify(relPath), reason: unnamable });
+    return undefined;
+  }
   let abs = path.join(dir, entry.name);
   let info: Stats;
   try {
@@ -167,7 +181,9 @@ async function visit(
       code === 'ELOOP'
         ? 'symlink loop'
         : code === 'ENOENT'
-          ? 'dangling symlink'
+          ? entry.isSymbolicLink()
+            ? 'dangling symlink'
+            : 'vanished while the source was scanned'
           : `cannot be read (${code ?? String(error)})`;
     ctx.skipped.push({ relPath, reason: why });
     return undefined;

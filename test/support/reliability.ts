@@ -132,9 +132,14 @@ export interface CliRun {
 
 /**
  * Starts `dist/cli.js` with the test credentials, like runCli, but returns at once with the
- * process, so a test can signal it or act while it runs.
+ * process, so a test can signal it or act while it runs; `asNobody` runs it as user nobody
+ * (setpriv), for permissions that root would ignore.
  */
-export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliRun {
+export function startCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { cwd?: string; asNobody?: boolean } = {},
+): CliRun {
   const gw = testGateway();
   const full: Record<string, string> = {};
   const base = { ...process.env };
@@ -152,8 +157,13 @@ export function startCli(args: string[], env: Record<string, string | undefined>
     ...env,
   };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) full[k] = v;
-  const child = spawn(node24(), [path.join(REPO_ROOT, 'dist', 'cli.js'), ...args], {
-    cwd: REPO_ROOT,
+  const command = [node24(), path.join(REPO_ROOT, 'dist', 'cli.js'), ...args];
+  // Tests run as root, who reads any file whatever its mode; as `nobody`, mode 000 means it.
+  const argv = options.asNobody
+    ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...command]
+    : command;
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: options.cwd ?? REPO_ROOT,
     env: full,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
