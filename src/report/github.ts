@@ -1,6 +1,6 @@
 /**
  * The GitHub Actions adapter — the only module that imports @actions/core. In the log: a group
- * per phase and secrets masked. At the end: an error annotation per failed key (GitHub shows 10
+ * per phase. At the end: an error annotation per failed key (GitHub shows 10
  * error annotations per step, so past 10 failures the 10th summarises the rest), the job summary
  * (github-summary.ts), and the step outputs `uploaded`, `deleted`, `skipped`, `failed`, `bytes`
  * and `changed-keys-file` (a file listing every changed key, e.g. for a CDN invalidation).
@@ -27,9 +27,6 @@ import { countsOf } from './summary.js';
 /** GitHub displays at most this many error annotations per step. */
 export const ANNOTATION_LIMIT = 10;
 
-/** Environment variables whose values must never appear in a log. */
-const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
-
 /** An action input as the runner passes it (`INPUT_<NAME>`), trimmed; '' when not given. */
 export function actionInput(name: string): string {
   return core.getInput(name);
@@ -51,13 +48,8 @@ function groups(): Sections {
 
 export function githubReporter(ctx: ReportContext): Reporter {
   // With --json, stdout holds the JSON document only, and workflow commands go to stdout.
+  // Secrets are masked where they are obtained (RunDeps.mask → ::add-mask::), before any log line.
   const commands = !ctx.json;
-  if (commands) {
-    for (const name of SECRET_VARIABLES) {
-      const value = ctx.env[name];
-      if (value) core.setSecret(value);
-    }
-  }
   const progress = progressPart(ctx);
   const log = consoleLog(ctx, progress.terminal, commands ? groups() : NO_SECTIONS);
   const files = reportFiles(ctx, ctx.files, () => log.warnings);
