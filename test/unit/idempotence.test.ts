@@ -5,7 +5,10 @@
  *   prefix changed;
  * - a deploy after a deploy plans nothing (no upload, no delete) — with precompression and with
  *   multipart objects too;
- * - changing one file makes the next deploy upload that file and nothing else.
+ * - changing one file makes the next deploy upload that file and nothing else;
+ * - key mapping: a path gets a key exactly when it can be one (then the key is the prefix plus
+ *   the path, within 1,024 bytes), and is refused with a reason otherwise — never mis-keyed;
+ * - spec parsing: any document, however mangled, gives a config or a SpecError, nothing else.
  */
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -13,8 +16,12 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { stringify } from 'yaml';
 import type { DeployConfig } from '../../src/config.js';
 import { run } from '../../src/deploy.js';
+import { SpecError } from '../../src/errors.js';
+import { keyFor, MAX_KEY_BYTES } from '../../src/keys.js';
+import { parseSpecText } from '../../src/spec/load.js';
 import { noWait, tempTree, testConfig } from '../support/fixtures.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { recordCase } from '../support/reliability.js';
@@ -141,4 +148,132 @@ describe('deploy properties (in-memory store)', () => {
       test: 'idempotence.test.ts › the prefix holds exactly the tree; a second deploy plans nothing',
     });
   }, 120_000);
+});
+
+describe('key mapping (fast-check, any Unicode)', () => {
+  test('a key exactly when the path can be one: prefix + path, never outside, never mangled', () => {
+    const segment = fc.oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }),
+      fc.string({ unit: 'binary', minLength: 0, maxLength: 6 }),
+      fc.constantFrom('.', '..', '...', 'a..b', '\uFFFD', 'x\ny', '\u0007', 'é', 'e\u0301'),
+      fc.string({ minLength: 200, maxLength: 400 }),
+    );
+    const prefix = fc.constantFrom('', 'site/', 'a/b/', `${'p'.repeat(1000)}/`);
+    let runs = 0;
+    let keyed = 0;
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), prefix, (segments, pre) => {
+        runs++;
+        const rel = segments.join('/');
+        const posix = rel.normalize('NFC');
+        const parts = posix.split('/');
+        const valid =
+          parts.every((p) => p !== '' && p !== '.' && p !== '..') &&
+          !posix.includes('\uFFFD') &&
+          // eslint-disable-next-line no-control-regex
+          !/[\u0000-\u001f\u007f]/.test(posix) &&
+          Buffer.byteLength(pre + posix, 'utf8') <= MAX_KEY_BYTES;
+        const result = keyFor(pre, rel);
+        expect(result.ok).toBe(valid);
+        if (result.ok) {
+          keyed++;
+          expect(result.key.startsWith(pre)).toBe(true);
+          expect(result.key.slice(pre.length)).toBe(posix);
+        } else {
+          expect(result.reason.length).toBeGreaterThan(10);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    recordCase({
+      group: 'Properties',
+      klass:
+        'key mapping: any Unicode path (`.`/`..` segments, control characters, invalid UTF-8, NFD, 1,000-byte prefix)',
+      cases: runs,
+      unit: 'generated paths (fast-check)',
+      did: `${keyed} keyed as exactly prefix + NFC path within 1,024 bytes; the other ${runs - keyed} refused with a reason; never a key outside the prefix`,
+      verified: 0,
+      lost: 0,
+      openUploads: 0,
+      test: 'idempotence.test.ts › key mapping',
+    });
+  });
+});
+
+describe('spec parsing (fast-check)', () => {
+  test('any document, however mangled, gives a config or a SpecError — nothing else', () => {
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.constantFrom(
+        '${A}',
+        '${NOPE}',
+        '${A:-x}',
+        '8MiB',
+        '../x',
+        'gzip',
+        '*a',
+        '&a x',
+        '!!binary x',
+      ),
+    );
+    const overrides = fc.dictionary(
+      fc.constantFrom(
+        'source',
+        'target',
+        'rules',
+        'delete',
+        'concurrency',
+        'multipart',
+        'credentials',
+        'request_timeout',
+        'x',
+      ),
+      value,
+      { maxKeys: 3 },
+    );
+    // half the time a valid spec with a few keys replaced, so valid configs come out too
+    const spec = fc
+      .tuple(fc.boolean(), overrides)
+      .map(([fromValid, o]) =>
+        fromValid ? { version: 1, source: 'site', target: { bucket: 'my-bucket' }, ...o } : o,
+      );
+    /** A YAML rendering, then cut, duplicated or spliced at random: what a bad editor leaves. */
+    const mangled = fc
+      .tuple(spec, fc.nat(), fc.nat(), fc.constantFrom('cut', 'dup', 'tab', 'none', 'none'))
+      .map(([doc, a, b, how]) => {
+        const text = stringify(doc);
+        const i = text.length ? a % text.length : 0;
+        const j = text.length ? b % text.length : 0;
+        if (how === 'cut') return text.slice(0, i);
+        if (how === 'dup') return text.slice(0, i) + text.slice(j);
+        if (how === 'tab') return text.replace(/\n {2}/g, '\n\t');
+        return text;
+      });
+    let runs = 0;
+    let specErrors = 0;
+    fc.assert(
+      fc.property(mangled, (text) => {
+        runs++;
+        try {
+          parseSpecText(text, 's3ship.yml', { env: { A: 'a' }, cwd: '/tmp' });
+        } catch (error) {
+          if (!(error instanceof SpecError)) throw error;
+          specErrors++;
+          for (const p of error.problems) expect(p.message.length).toBeGreaterThan(5);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    recordCase({
+      group: 'Properties',
+      klass: 'spec parsing: YAML renderings of random specs, cut, spliced or re-indented with tabs',
+      cases: runs,
+      unit: 'generated documents (fast-check)',
+      did: `never crashed: ${specErrors} SpecErrors (each problem with a message), ${runs - specErrors} valid configs`,
+      verified: 0,
+      lost: 0,
+      openUploads: 0,
+      test: 'idempotence.test.ts › spec parsing',
+    });
+  });
 });
