@@ -7,15 +7,24 @@
  * port (the restart). A hung gateway is a proxy that accepts connections and never answers.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { runFaultClass } from '../support/fault-runs.js';
 import { makeScenario, type Scenario } from '../support/fault-scenario.js';
-import { waitFor } from '../support/reliability.js';
-import { deleteTestBucket, testGateway } from '../support/s3.js';
+import { checkBucket, recordCase, waitFor } from '../support/reliability.js';
+import {
+  createTestBucket,
+  deleteTestBucket,
+  makeTree,
+  runCli,
+  testGateway,
+} from '../support/s3.js';
 
 let proxy: FaultProxy;
 let scenario: Scenario;
+let throttleBucket: string | undefined;
 
 beforeAll(async () => {
   proxy = await FaultProxy.start({ upstream: testGateway().endpoint });
@@ -26,6 +35,7 @@ afterAll(async () => {
   await proxy.close();
   await scenario.cleanup();
   await deleteTestBucket(scenario.bucket);
+  if (throttleBucket) await deleteTestBucket(throttleBucket);
 });
 
 const T = 300_000;
@@ -121,37 +131,52 @@ describe('the gateway dies, hangs or throttles during a deploy', () => {
   test(
     'throttles above 3 requests in flight: s3ship sends fewer at once and finishes',
     async () => {
-      let lateMax = 0;
-      let late = 0;
-      let slowDowns = 0;
-      let total = 0;
-      const r = await runFaultClass({
-        scenario,
-        proxy,
-        klass: 'SlowDown above 3 requests in flight (concurrency 8)',
-        seeds: [36],
-        file: 'faults-gateway.test.ts',
-        during: async (p, run) => {
-          p.capacity = 3;
-          p.delayMs = 100; // requests overlap, as on a busy store
-          await run.done;
-          const throttled = p.requests.filter((q) => q.outcome === '503 SlowDown');
-          const first = Math.min(...throttled.map((q) => q.start));
-          // once the cuts have acted (half a second), fewer requests go out at once
-          late = p.requests.filter((q) => q.start >= first + 500).length;
-          lateMax = p.maxInFlight(first + 500);
-          slowDowns = throttled.length;
-          total = p.requests.length;
-        },
-        note: () =>
-          `${slowDowns} SlowDown answers to ${total} requests; from 0.5 s after the first, at most ${lateMax} in flight (configured 8)`,
-      });
-      const lowered = r.stderr.join('\n').match(/requests in flight lowered to \d+ of 8/g) ?? [];
+      // Its own site of 200 small files at concurrency 16: enough requests for the limit to act.
+      const bucket = await createTestBucket('throttle');
+      throttleBucket = bucket;
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 200; i++) files[`assets/f${i}.js`] = `export const n = ${i};`;
+      const source = await makeTree(path.join(scenario.dir, 'throttle'), files);
+      const spec = path.join(scenario.dir, 'throttle.yml');
+      await writeFile(
+        spec,
+        `version: 1\nsource: ${source}\ntarget:\n  bucket: ${bucket}\n  endpoint: ${proxy.endpoint}\n  region: us-east-1\nconcurrency: 16\n`,
+      );
+      proxy.reset(36);
+      proxy.capacity = 3;
+      proxy.delayMs = 50; // requests overlap, as on a busy store
+      const run = await runCli(['deploy', '-c', spec], { timeoutMs: 170_000 });
+      const requests = [...proxy.requests];
+      proxy.reset(36);
+      expect(run.code).toBe(0);
+      const throttled = requests.filter((q) => q.outcome === '503 SlowDown');
+      const first = Math.min(...throttled.map((q) => q.start));
+      // once the cuts have acted (half a second), fewer requests go out at once
+      const late = requests.filter((q) => q.start >= first + 500);
+      const lateMax = Math.max(...late.map((q) => q.inFlightAtStart));
+      const lowered = run.stderr.match(/requests in flight lowered to \d+ of 16/g) ?? [];
       expect(lowered.length).toBeGreaterThan(0);
-      // Without adaptation 8 would keep going out at once (and 5 of them be refused each time).
-      expect(late).toBeGreaterThan(10);
-      expect(lateMax).toBeLessThanOrEqual(4);
-      expect(r.clean).toBe(r.runs);
+      expect(late.length).toBeGreaterThan(50);
+      // Without adaptation up to 16 go out at once and most of them are refused.
+      expect(lateMax).toBeLessThanOrEqual(5);
+      expect(throttled.length).toBeLessThan(requests.length / 4);
+      const check = await checkBucket(
+        bucket,
+        new Map(Object.entries(files).map(([k, v]) => [k, [Buffer.from(v)]])),
+        Object.keys(files),
+      );
+      expect(check.problems).toEqual([]);
+      recordCase({
+        group: 'Faults',
+        klass: 'SlowDown above 3 requests in flight (concurrency 16, 200 files)',
+        cases: 1,
+        unit: `deploy (${throttled.length} SlowDown injected)`,
+        did: `limit lowered (${lowered.map((l) => /to (\d+)/.exec(l)?.[1]).join(' → ')}); ${throttled.length} SlowDown answers to ${requests.length} requests; from 0.5 s after the first, at most ${lateMax} in flight; exit 0, exact tree`,
+        verified: check.verified,
+        lost: check.problems.length,
+        openUploads: check.openUploads,
+        test: 'faults-gateway.test.ts › throttles above 3 requests in flight',
+      });
     },
     T,
   );
