@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TESTS = [
-  'test/unit/adaptive.test.ts',
+  'test/unit/adaptive',
   'test/unit/idempotence.test.ts',
   'test/e2e/faults',
   'test/e2e/hostile',
@@ -64,11 +64,35 @@ const n = (x) => Number(x).toLocaleString('en-US');
 function verdict(r) {
   if (r.lost > 0 || r.openUploads > 0)
     return `**${n(r.lost)} lost or wrong, ${n(r.openUploads)} uploads left open**`;
-  if (r.group === 'Secrets') return 'no secret found';
+  if (r.verdict) return r.verdict;
   const open = r.group === 'Faults' ? ', no upload left open' : '';
   return r.verified > 0
-    ? `${n(r.verified)} objects verified, nothing lost${open}`
+    ? `${n(r.verified)} object${r.verified === 1 ? '' : 's'} verified, nothing lost${open}`
     : `nothing lost${open}`;
+}
+
+/** Rows in reading order: the fault proxy's classes first, then the rest, as listed here. */
+const FILE_ORDER = [
+  'faults.test.ts',
+  'faults-gateway.test.ts',
+  'faults-signals.test.ts',
+  'faults-changing-files.test.ts',
+  'adaptive.test.ts',
+  'hostile-spec.test.ts',
+  'hostile-files.test.ts',
+  'idempotence.test.ts',
+  'secrets.test.ts',
+];
+const fileOf = (r) => r.test.split(' › ')[0];
+const rankOf = (r) => {
+  const i = FILE_ORDER.indexOf(fileOf(r));
+  return i < 0 ? FILE_ORDER.length : i;
+};
+function ordered(records) {
+  return records
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => rankOf(a.r) - rankOf(b.r) || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 function git(args) {
@@ -128,15 +152,8 @@ function render(records, run) {
       '',
     );
   }
-  const file = (r) => r.test.split(' › ')[0];
   for (const group of GROUPS) {
-    // by test file (unit tests first, as TESTS lists them), in the order each file recorded
-    const rank = (r) => TESTS.findIndex((t) => file(r).startsWith(path.basename(t)));
-    const rows = records
-      .filter((r) => r.group === group)
-      .map((r, i) => ({ r, i }))
-      .sort((a, b) => rank(a.r) - rank(b.r) || file(a.r).localeCompare(file(b.r)) || a.i - b.i)
-      .map(({ r }) => r);
+    const rows = ordered(records.filter((r) => r.group === group));
     if (rows.length === 0) continue;
     lines.push(`## ${group}`, '');
     lines.push(
@@ -155,7 +172,9 @@ function render(records, run) {
     '',
     '| Class | Test |',
     '| --- | --- |',
-    ...records.map((r) => `| ${cell(r.klass)} | \`${cell(r.test)}\` |`),
+    ...GROUPS.flatMap((g) => ordered(records.filter((r) => r.group === g))).map(
+      (r) => `| ${cell(r.klass)} | \`${cell(r.test)}\` |`,
+    ),
     '',
   );
   return lines.join('\n');

@@ -143,7 +143,7 @@ export interface ErrorFacts {
 
 /** One classification for both request paths (the SDK's and the lean one). */
 export function classifyError(f: ErrorFacts): StoreError {
-  const retryAfter = Number(f.retryAfter);
+  const retryAfter = retryAfterSeconds(f.retryAfter, (f.now ?? Date.now)());
   const { status, code } = f;
   // Only worth measuring when the store complained: then the message names the skew.
   const serverTime = code === 'RequestTimeTooSkewed' ? Date.parse(f.serverDate ?? '') : NaN;
@@ -163,6 +163,17 @@ export function classifyError(f: ErrorFacts): StoreError {
     },
     { cause: f.cause },
   );
+}
+
+/**
+ * Seconds a Retry-After header asks for: delay-seconds or an HTTP-date (RFC 9110 §10.2.3);
+ * NaN when absent or unreadable.
+ */
+export function retryAfterSeconds(value: string | undefined, now: number): number {
+  if (value === undefined || value.trim() === '') return NaN;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, Math.ceil((at - now) / 1000)) : NaN;
 }
 
 /** `bucket.s3.eu-west-1.amazonaws.com` or `s3-eu-west-1.amazonaws.com` → `eu-west-1`. */

@@ -152,6 +152,7 @@ describe('hostile specs: a positioned error, exit 2, no request sent', () => {
       lost: 0,
       openUploads: 0,
       test: 'hostile-spec.test.ts',
+      verdict: 'no request sent',
     });
   });
 });

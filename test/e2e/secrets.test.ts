@@ -325,6 +325,7 @@ describe('no secret in any output or any file written', () => {
       lost: 0,
       openUploads: 0,
       test: 'secrets.test.ts',
+      verdict: 'no secret found',
     });
     recordCase({
       group: 'Secrets',
@@ -336,6 +337,7 @@ describe('no secret in any output or any file written', () => {
       lost: 0,
       openUploads: 0,
       test: 'secrets.test.ts',
+      verdict: 'no secret found',
     });
   });
 });

@@ -123,7 +123,7 @@ export async function runFaultClass(c: FaultClass): Promise<ClassResult> {
     group: 'Faults',
     klass: c.klass,
     cases: r.runs,
-    unit: `deploys${r.injected ? ` (${r.injected} faults injected)` : ''}`,
+    unit: `deploy${r.runs === 1 ? '' : 's'}${r.injected ? ` (${r.injected} faults injected)` : ''}`,
     did: describeClass(r) + (c.note ? `; ${c.note()}` : ''),
     verified: r.verified,
     lost: r.lost,
@@ -134,12 +134,16 @@ export async function runFaultClass(c: FaultClass): Promise<ClassResult> {
 }
 
 function describeClass(r: ClassResult): string {
-  const failed = r.failedRuns
-    .map((f) =>
-      f.planned
-        ? `; 1 run exited ${f.code} naming ${f.failed} failed key(s) (${f.why.join(', ') || 'see log'}), ${f.notRun} not run, nothing deleted`
-        : `; 1 run exited ${f.code} while planning (${f.why.join(', ')}), nothing written`,
-    )
+  // identical outcomes are counted, not repeated
+  const notes = new Map<string, number>();
+  for (const f of r.failedRuns) {
+    const note = f.planned
+      ? `exited ${f.code} naming ${f.failed} failed key(s) (${f.why.join(', ') || 'see log'}), ${f.notRun} not run, nothing deleted`
+      : `exited ${f.code} while planning (${f.why.join(', ')}), nothing written`;
+    notes.set(note, (notes.get(note) ?? 0) + 1);
+  }
+  const failed = [...notes]
+    .map(([note, times]) => `; ${times} run${times === 1 ? '' : 's'} ${note}`)
     .join('');
   const retried = r.retries ? `retried ${r.retries}× with jittered backoff; ` : '';
   return `${retried}exact tree in ${r.clean}/${r.runs} runs${failed}; clean re-run converged every time`;

@@ -31,6 +31,8 @@ export interface CaseRecord {
   openUploads: number;
   /** Test that produced the record. */
   test: string;
+  /** The last column's text when no object is involved (e.g. "no request sent"). */
+  verdict?: string;
 }
 
 export function recordCase(record: CaseRecord): void {

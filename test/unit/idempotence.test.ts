@@ -196,6 +196,7 @@ describe('key mapping (fast-check, any Unicode)', () => {
       lost: 0,
       openUploads: 0,
       test: 'idempotence.test.ts › key mapping',
+      verdict: 'no key outside the prefix, none mis-keyed',
     });
   });
 });
@@ -274,6 +275,7 @@ describe('spec parsing (fast-check)', () => {
       lost: 0,
       openUploads: 0,
       test: 'idempotence.test.ts › spec parsing',
+      verdict: 'no crash',
     });
   });
 });
