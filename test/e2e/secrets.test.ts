@@ -8,22 +8,15 @@
  * consumes so the log shows `***` wherever the value would appear.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { recordCase, startCli, waitFor } from '../support/reliability.js';
-import {
-  createTestBucket,
-  deleteTestBucket,
-  makeTree,
-  node24,
-  REPO_ROOT,
-  testGateway,
-} from '../support/s3.js';
+import { tracedCli, type TracedRun } from '../support/traced-run.js';
+import { createTestBucket, deleteTestBucket, makeTree, testGateway } from '../support/s3.js';
 
 const MiB = 1024 * 1024;
 let proxy: FaultProxy;
@@ -34,14 +27,7 @@ let source: string;
 const SESSION_TOKEN = `S3SHIPFAKESESSION${randomBytes(24).toString('hex')}`;
 const WRONG_SECRET = `wrongSecret${randomBytes(14).toString('hex')}`;
 
-interface Traced {
-  name: string;
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** Files the process tree opened for writing, created, renamed or linked (kernel's view). */
-  written: string[];
-}
+type Traced = TracedRun & { name: string };
 const runs: Traced[] = [];
 
 beforeAll(async () => {
@@ -65,10 +51,7 @@ function specText(endpoint: string, extra = ''): string {
   return `version: 1\nsource: ${source}\ntarget:\n  bucket: ${bucket}\n  prefix: site/\n  endpoint: ${endpoint}\n  region: us-east-1\ndelete: true\nmultipart:\n  threshold: 5MiB\n  part_size: 5MiB\n${extra}`;
 }
 
-/**
- * Runs the CLI under `strace -f` in a fresh working directory, with a fresh HOME and TMPDIR,
- * and returns what it printed and every path it wrote.
- */
+/** Runs the CLI traced (see test/support/traced-run.ts) in a fresh directory under `dir`. */
 async function traced(
   name: string,
   args: string[],
@@ -76,76 +59,10 @@ async function traced(
   spec: string,
 ): Promise<Traced> {
   const cwd = await mkdtemp(path.join(dir, `${name}-`));
-  const home = path.join(cwd, 'home');
-  const tmp = path.join(cwd, 'tmp');
-  await mkdir(home);
-  await mkdir(tmp);
   await writeFile(path.join(cwd, 's3ship.yml'), spec);
-  const log = path.join(dir, `${name}.strace`);
-  const gw = testGateway();
-  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  const all: Record<string, string | undefined> = {
-    HOME: home,
-    TMPDIR: tmp,
-    AWS_ACCESS_KEY_ID: gw.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: gw.secretAccessKey,
-    AWS_REGION: gw.region,
-    AWS_CONFIG_FILE: path.join(home, 'no-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'no-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...env,
-  };
-  for (const [k, v] of Object.entries(all)) if (v !== undefined) childEnv[k] = v;
-  const argv = [
-    '-f',
-    '-qq',
-    '-o',
-    log,
-    '-e',
-    'trace=open,openat,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,truncate',
-    node24(),
-    path.join(REPO_ROOT, 'dist', 'cli.js'),
-    ...args,
-  ];
-  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const child = spawn('strace', argv, { cwd, env: childEnv });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        resolve({
-          code,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-        }),
-      );
-    },
-  );
-  const written = writtenPaths(await readFile(log, 'utf8'), cwd);
-  const run = { name, ...result, written };
+  const run = { name, ...(await tracedCli(args, env, cwd, path.join(dir, `${name}.strace`))) };
   runs.push(run);
   return run;
-}
-
-/** Paths a strace log shows opened for writing (or created, renamed, linked) successfully. */
-function writtenPaths(log: string, cwd: string): string[] {
-  const paths = new Set<string>();
-  for (const line of log.split('\n')) {
-    if (/= -1 /.test(line)) continue;
-    const open = /open(?:at)?\((?:AT_FDCWD, )?"([^"]+)", ([A-Z_|]+)/.exec(line);
-    if (open && /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(open[2]!)) paths.add(open[1]!);
-    const creat = /\b(?:creat|truncate)\("([^"]+)"/.exec(line);
-    if (creat) paths.add(creat[1]!);
-    const moved =
-      /\b(?:rename|renameat2?|link|linkat|symlink|symlinkat)\(.*"([^"]+)"[^"]*\) = 0/.exec(line);
-    if (moved) paths.add(moved[1]!);
-  }
-  return [...paths]
-    .map((p) => path.resolve(cwd, p))
-    .filter((p) => !p.startsWith('/dev/') && !p.startsWith('/proc/'));
 }
 
 const secrets = () => [
