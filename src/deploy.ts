@@ -10,18 +10,13 @@ import { S3shipError, type ErrorCode } from './errors.js';
 import type { EventSink } from './events.js';
 import { executePlan, type Outcome } from './execute.js';
 import { explainStoreError } from './explain.js';
-import { inspectContent } from './inspect.js';
+import { gather } from './gather.js';
 import { buildPlan, planCounts, type Plan } from './plan.js';
 import { DEFAULT_RETRY, retryingReads, type RetryPolicy } from './retry.js';
-import { scanSource, type Skipped } from './scan.js';
+import type { Skipped } from './scan.js';
 import { inShard, type Shard } from './shard.js';
 import { S3Store } from './store/s3-store.js';
-import {
-  StoreError,
-  type ObjectStore,
-  type RemoteObject,
-  type StoreTarget,
-} from './store/store.js';
+import { StoreError, type ObjectStore, type StoreTarget } from './store/store.js';
 
 export interface RunOptions {
   /** This job's share of the keys (`--shard i/n`); its deletes are left to `prune`. */
@@ -114,19 +109,18 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
           waitMs,
         }),
     });
-    const [local, remote] = await Promise.all([
-      scanSource(config),
-      listRemote(reads, target, deps.signal),
-    ]);
-    for (const s of local.skipped)
-      deps.emit({ type: 'warning', message: `skipped ${s.relPath}: ${s.reason}` });
-    deps.emit({ type: 'phase', phase: 'compare', count: local.files.length });
     // A shard compares only its share; prune compares nothing (it uploads nothing).
     const owns = ownership(options);
-    const mine = owns ? local.files.filter((f) => owns(f.key)) : local.files;
-    const content = await inspectContent(mine, remote, {
+    const { local, remote, content } = await gather({
       config,
       store: reads,
+      pages: reads.list(target.prefix, deps.signal),
+      owns,
+      onScanned: (scanned) => {
+        for (const s of scanned.skipped)
+          deps.emit({ type: 'warning', message: `skipped ${s.relPath}: ${s.reason}` });
+        deps.emit({ type: 'phase', phase: 'compare', count: scanned.files.length });
+      },
       ...(deps.signal ? { signal: deps.signal } : {}),
     }).catch((error: unknown) => rethrowStoreError(error, target));
     const plan = buildPlan({
@@ -188,22 +182,6 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
   } finally {
     (store as { destroy?: () => void }).destroy?.();
   }
-}
-
-async function listRemote(
-  store: ObjectStore,
-  target: StoreTarget,
-  signal?: AbortSignal,
-): Promise<Map<string, RemoteObject>> {
-  const remote = new Map<string, RemoteObject>();
-  try {
-    for await (const page of store.list(target.prefix, signal)) {
-      for (const object of page) remote.set(object.key, object);
-    }
-  } catch (error) {
-    rethrowStoreError(error, target);
-  }
-  return remote;
 }
 
 /** Turns a store error that stops the run before any upload into the error family. */

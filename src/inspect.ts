@@ -23,24 +23,33 @@ export interface InspectOptions {
   signal?: AbortSignal;
 }
 
+/** Inspects one file against its remote object (if any); bounded, so call it freely. */
+export type Inspector = (
+  file: LocalFile,
+  remote: RemoteObject | undefined,
+) => Promise<LocalContent>;
+
+export function createInspector(options: InspectOptions): Inspector {
+  const resolve = settingsResolver(options.config.rules);
+  // Hashing small files is mostly waiting on the file system: several tasks per core keep it busy.
+  const limit = pLimit(Math.max(8, os.availableParallelism() * 4));
+  return (file, remote) =>
+    limit(async () => {
+      options.signal?.throwIfAborted();
+      const settings = resolve(file.relPath);
+      return { settings, ...(await inspectOne(file, remote, settings, options)) };
+    });
+}
+
 export async function inspectContent(
   files: readonly LocalFile[],
   remote: ReadonlyMap<string, RemoteObject>,
   options: InspectOptions,
 ): Promise<Map<string, LocalContent>> {
-  const resolve = settingsResolver(options.config.rules);
-  // Hashing small files is mostly waiting on the file system: several tasks per core keep it busy.
-  const limit = pLimit(Math.max(8, os.availableParallelism() * 4));
+  const inspect = createInspector(options);
   const content = new Map<string, LocalContent>();
   await Promise.all(
-    files.map((file) =>
-      limit(async () => {
-        options.signal?.throwIfAborted();
-        const settings = resolve(file.relPath);
-        const found = await inspectOne(file, remote.get(file.key), settings, options);
-        content.set(file.key, { settings, ...found });
-      }),
-    ),
+    files.map(async (file) => content.set(file.key, await inspect(file, remote.get(file.key)))),
   );
   return content;
 }
