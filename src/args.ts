@@ -51,7 +51,7 @@ Flags (override the spec):
       --endpoint <url>     S3-compatible endpoint (path-style addressing is then the default)
       --delete             delete keys under the prefix that are not in the source
       --max-delete <n>     delete nothing when more than n keys are stale (default 256)
-      --concurrency <n>    requests in flight, at most (default 16)
+      --concurrency <n>    requests in flight, at most (default 64)
       --credentials <src>  use only this credentials source: spec, env, web-identity, profile,
                            default (default: auto, the first that applies)
       --role-arn <arn>     role to assume with a web identity (OIDC) token

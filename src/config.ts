@@ -97,7 +97,7 @@ export const DEFAULTS = {
   /** VCS and OS clutter is never published unless included explicitly by the user's own excludes. */
   exclude: ['**/.git/**', '**/.git', '**/.svn/**', '**/.hg/**', '**/.DS_Store'],
   entryDocuments: ['**/*.html', '**/*.htm'],
-  concurrency: 16,
+  concurrency: 64,
   /** Like the AWS CLI's read timeout: long enough for a slow store, short enough for CI. */
   requestTimeoutSeconds: 60,
   maxDelete: 256,

@@ -7,7 +7,7 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AimdLimit, isThrottle } from './adaptive.js';
-import { uploadFile } from './upload.js';
+import { partBufferLimit, uploadFile } from './upload.js';
 import type { EventSink } from './events.js';
 import { explainStoreError } from './explain.js';
 import type { Plan, PlanItem } from './plan.js';
@@ -70,6 +70,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
 
 class Run {
   private readonly limit: LimitFunction;
+  private readonly partBuffers: LimitFunction;
   /** Narrows `limit` while the store throttles (never above `concurrency`): see adaptive.ts. */
   private readonly adaptive: AimdLimit;
   private readonly stop = new AbortController();
@@ -78,6 +79,7 @@ class Run {
 
   constructor(private readonly options: ExecuteOptions) {
     this.limit = pLimit(options.concurrency);
+    this.partBuffers = partBufferLimit(options.multipart.partSize);
     this.adaptive = new AimdLimit({
       max: options.concurrency,
       onChange: ({ limit, newLow, cause }) => {
@@ -164,6 +166,7 @@ class Run {
         multipart: this.options.multipart,
         request: this.request,
         cleanup: this.cleanup,
+        partBuffers: this.partBuffers,
         signal: this.stop.signal,
         warn: (message) => this.options.emit({ type: 'warning', message }),
       });

@@ -5,12 +5,14 @@
  * hashed is refused rather than published with a stale decision.
  */
 import { createHash } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { readBody, readRange } from './body.js';
 import { ourPartSize, partCount } from './etag.js';
 import type { CleanupRunner, RequestRunner } from './execute.js';
 import { digestBuffer, digestFile, md5Base64 } from './hash.js';
 import { abortUpload, sweepLostUploads } from './multipart-recovery.js';
 import type { PlanItem } from './plan.js';
+import type { LocalFile } from './scan.js';
 import type { ResolvedSettings } from './settings.js';
 import type { CompletedPart, ObjectStore } from './store/store.js';
 
@@ -22,8 +24,21 @@ export interface UploadContext {
   multipart: { threshold: number; partSize: number };
   request: RequestRunner;
   cleanup: CleanupRunner;
+  /** Bounds the part bodies held in memory at once (see PART_MEMORY_BYTES). */
+  partBuffers: LimitFunction;
   signal: AbortSignal;
   warn: (message: string) => void;
+}
+
+/**
+ * Memory for part bodies in flight, whatever the request concurrency: many small PUTs in
+ * flight are cheap and fast, but 64 parts of 8 MiB would hold 512 MiB. With 8 MiB parts this
+ * lets 32 parts go up at once, plenty to keep a store's ingest busy.
+ */
+export const PART_MEMORY_BYTES = 256 * 1024 * 1024;
+
+export function partBufferLimit(partSize: number): LimitFunction {
+  return pLimit(Math.max(2, Math.floor(PART_MEMORY_BYTES / partSize)));
 }
 
 export class FileChangedError extends Error {
@@ -42,7 +57,23 @@ export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Up
   if (!file || !settings) throw new Error(`plan item ${item.key} has no file to upload`);
   const onDisk = !settings.compress && file.size >= ctx.multipart.threshold;
   if (onDisk) return uploadPartsFromDisk(item, file.absPath, file.size, settings, ctx);
+  // A single PUT of a sizeable file holds it whole in memory: count it against the part budget.
+  if (!settings.compress && file.size > LARGE_BODY) {
+    return ctx.partBuffers(() => uploadWhole(item, file, settings, ctx));
+  }
+  return uploadWhole(item, file, settings, ctx);
+}
 
+/** Bodies above this size count against PART_MEMORY_BYTES. */
+const LARGE_BODY = 1024 * 1024;
+
+/** Reads the file (compressing it if the rules say so) and sends it in one PUT, or in parts. */
+async function uploadWhole(
+  item: PlanItem,
+  file: LocalFile,
+  settings: ResolvedSettings,
+  ctx: UploadContext,
+): Promise<Uploaded> {
   const body = await readBody(file.absPath, settings).catch((error: unknown) => {
     throw new FileChangedError(`cannot read ${file.relPath}: ${(error as Error).message}`);
   });
@@ -197,25 +228,28 @@ async function sendPart(
 ): Promise<CompletedPart> {
   const offset = index * job.partSize;
   const length = Math.min(job.partSize, job.size - offset);
-  return job.ctx.request('UploadPart', key, async (requestSignal) => {
-    job.signal.throwIfAborted();
-    const body = await job.readPart(offset, length);
-    const md5 = createHash('md5').update(body).digest();
-    const want = job.expected?.[index];
-    if (want && !want.equals(md5)) {
-      throw new FileChangedError(
-        `${key}: part ${index + 1} changed while uploading; run the deploy again`,
+  // A part slot first, then a request slot: the body is read only once both are held.
+  return job.ctx.partBuffers(() =>
+    job.ctx.request('UploadPart', key, async (requestSignal) => {
+      job.signal.throwIfAborted();
+      const body = await job.readPart(offset, length);
+      const md5 = createHash('md5').update(body).digest();
+      const want = job.expected?.[index];
+      if (want && !want.equals(md5)) {
+        throw new FileChangedError(
+          `${key}: part ${index + 1} changed while uploading; run the deploy again`,
+        );
+      }
+      return job.ctx.store.uploadPart(
+        key,
+        uploadId,
+        index + 1,
+        body,
+        md5.toString('base64'),
+        AbortSignal.any([requestSignal, job.signal]),
       );
-    }
-    return job.ctx.store.uploadPart(
-      key,
-      uploadId,
-      index + 1,
-      body,
-      md5.toString('base64'),
-      AbortSignal.any([requestSignal, job.signal]),
-    );
-  });
+    }),
+  );
 }
 
 function checkUnchanged(item: PlanItem, md5: string): void {

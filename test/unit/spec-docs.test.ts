@@ -88,7 +88,7 @@ describe('renderSpecReference', () => {
 
   it('shows type, default and description', () => {
     expect(rows).toContainEqual(
-      '| `concurrency` | integer (1–256) | `16` | Requests in flight at once. |',
+      '| `concurrency` | integer (1–256) | `64` | Requests in flight at once. |',
     );
     expect(rows.find((r) => r.startsWith('| `target.bucket`'))).toContain('| string | required |');
   });
