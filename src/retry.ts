@@ -71,9 +71,7 @@ export async function withRetry<T>(
 
 /**
  * The store as the planning steps see it: the listing and heads retried like every other
- * request (one 503 while listing must not fail a deploy). A listing cannot resume from its
- * middle through the interface, so a failed one starts again; the pages are handed on only
- * once it is complete, so nothing is seen twice.
+ * request (one 503 while listing must not fail a deploy).
  */
 export function retryingReads(
   store: ObjectStore,
@@ -102,19 +100,57 @@ export function retryingReads(
     completeMultipart: store.completeMultipart.bind(store),
     abortMultipart: store.abortMultipart.bind(store),
     deleteMany: store.deleteMany.bind(store),
-    async *list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject[]> {
-      const pages = await withRetry(
-        async () => {
-          const all: RemoteObject[][] = [];
-          for await (const page of store.list(prefix, signal)) all.push(page);
-          return all;
-        },
-        policy,
-        hooks('ListObjectsV2', `s3://${store.target.bucket}/${prefix}`),
-      );
-      yield* pages;
-    },
+    ...(store.listUploads ? { listUploads: store.listUploads.bind(store) } : {}),
+    list: (prefix: string, signal?: AbortSignal) =>
+      retryingList(store, prefix, policy, {
+        ...(signal ? { signal } : {}),
+        onRetry: (error, attempt, wait) =>
+          options.onRetry?.(
+            'ListObjectsV2',
+            `s3://${store.target.bucket}/${prefix}`,
+            error,
+            attempt,
+            wait,
+          ),
+      }),
     head: (key: string, o?: { partNumber?: number; signal?: AbortSignal }) =>
       withRetry(() => store.head(key, o), policy, hooks('HeadObject', key)),
   };
+}
+
+/**
+ * Pages of a listing as they arrive, retried: a listing cannot resume from its middle through
+ * the store interface, so a failed one starts again and objects already handed on are left out
+ * (nothing is seen twice). The attempt count starts afresh once a page has come through, as
+ * each page is its own request.
+ */
+async function* retryingList(
+  store: ObjectStore,
+  prefix: string,
+  policy: RetryPolicy,
+  options: {
+    signal?: AbortSignal;
+    onRetry: (error: unknown, attempt: number, wait: number) => void;
+  },
+): AsyncIterable<RemoteObject[]> {
+  const seen = new Set<string>();
+  let attempt = 1;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    try {
+      for await (const page of store.list(prefix, options.signal)) {
+        attempt = 1;
+        const fresh = page.filter((o) => !seen.has(o.key));
+        for (const o of fresh) seen.add(o.key);
+        yield fresh;
+      }
+      return;
+    } catch (error) {
+      if (attempt >= policy.attempts || !isRetryable(error) || options.signal?.aborted) throw error;
+      const wait = backoffMs(policy, attempt, error);
+      options.onRetry(error, attempt, wait);
+      await policy.sleep(wait, options.signal);
+      attempt++;
+    }
+  }
 }
