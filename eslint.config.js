@@ -23,6 +23,9 @@ export default tseslint.config(
     rules: { '@typescript-eslint/require-await': 'off' },
   },
   // Config files and the example site are plain JavaScript outside the TypeScript project.
-  { files: ['*.config.js', 'eslint.config.js', 'examples/**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['*.config.js', 'eslint.config.js', 'examples/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
   { files: ['examples/**/*.js'], languageOptions: { globals: { document: 'readonly' } } },
 );

@@ -10,7 +10,14 @@ export type DeployEvent =
   | { type: 'start'; source: string; target: string; credentials: string; dryRun: boolean }
   | { type: 'phase'; phase: Phase; count?: number }
   /** The plan is made: what the deploy will do (progress bars need the totals up front). */
-  | { type: 'plan'; upload: number; uploadBytes: number; delete: number; skip: number; keep: number }
+  | {
+      type: 'plan';
+      upload: number;
+      uploadBytes: number;
+      delete: number;
+      skip: number;
+      keep: number;
+    }
   | { type: 'uploaded'; key: string; bytes: number; reason: Reason; parts: number }
   | { type: 'deleted'; key: string }
   | { type: 'failed'; key: string; operation: 'upload' | 'delete'; message: string }
