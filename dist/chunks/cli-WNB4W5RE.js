@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
+import{a as E,b as v,c as j,d as N,e as h,f as C,g as I}from"./chunk-RJUVSDFZ.js";import{a as g,b as w}from"./chunk-FXEUMEIF.js";import{a as k,b as O,f as R,j as $}from"./chunk-NGKKMEOD.js";import"./chunk-KFZQ77BL.js";import"./chunk-37RMRYYB.js";import"./chunk-7Q7Z3XUT.js";import{a as p}from"./chunk-FQWBMEM6.js";import"./chunk-QHHZC2ZU.js";import"./chunk-H34R2OZV.js";import"./chunk-VF3P5K27.js";import{parseArgs as D}from"node:util";var P=`s3ship \u2014 deploy a directory to S3 (or any S3-compatible store), uploading only what changed.
+
+Usage:
+  s3ship deploy [-c s3ship.yml] [flags]   upload what changed, then delete stale keys if asked
+  s3ship plan   [-c s3ship.yml] [flags]   show what deploy would do; writes nothing
+  s3ship prune  [-c s3ship.yml] [flags]   only delete stale keys (the last job after sharded deploys)
+  s3ship doctor [-c s3ship.yml] [flags]   check that a deploy would work: credentials, clock,
+                                          region, permissions (with a probe object); print
+                                          the least IAM policy for the spec
+  s3ship presign <key>... [--expires 1h]  presigned GET URLs for keys under the prefix
+  s3ship presign --post <key|prefix/>     presigned POST form for browser uploads:
+        [--max-size 10MiB] [--content-type image/] [--expires 1h] [--html form.html]
+  s3ship schema [--markdown]              print the spec's JSON Schema (or the reference table)
+
+Flags (override the spec):
+  -c, --config <file>      spec file (default: ./s3ship.yml if present)
+      --source <dir>       directory to deploy
+      --bucket <name>      target bucket
+      --prefix <prefix>    key prefix (deletes never leave it)
+      --region <region>    bucket region (default: AWS_REGION, then the bucket's own)
+      --endpoint <url>     S3-compatible endpoint (path-style addressing is then the default)
+      --delete             delete keys under the prefix that are not in the source
+      --max-delete <n>     delete nothing when more than n keys are stale (default 256)
+      --concurrency <n>    requests in flight, at most (default 64)
+      --credentials <src>  use only this credentials source: spec, env, web-identity, profile,
+                           default (default: auto, the first that applies)
+      --role-arn <arn>     role to assume with a web identity (OIDC) token
+      --audience <aud>     audience of that token (default sts.amazonaws.com)
+      --dry-run            like plan: decide everything, write nothing
+      --force              upload every file, changed or not
+      --shard <i/n>        upload only share i of n (stable hash of the key); run
+                           "s3ship prune" once after all n jobs to delete stale keys
+      --json               one JSON document on stdout (counts, bytes, every key with its reason)
+
+Reports (in CI the format is detected: GitHub Actions, GitLab CI, Jenkins):
+      --report <kind>      github, gitlab, jenkins or plain
+      --junit-file <file>  JUnit XML, a test case per key (gitlab, jenkins: s3ship-junit.xml)
+      --dotenv-file <file> counts as NAME=value lines (gitlab: s3ship.env)
+      --json-file <file>   the --json document (jenkins: s3ship-report.json)
+  -h, --help, --version
+
+Exit codes: 0 done \xB7 1 some operations failed \xB7 2 bad spec or usage \xB7 3 credentials or access refused`,G=new Set(["deploy","plan","prune","doctor","presign","schema","help","version"]);function J(e){let n;try{n=D({args:e,allowPositionals:!0,strict:!0,options:{config:{type:"string",short:"c"},source:{type:"string"},bucket:{type:"string"},prefix:{type:"string"},region:{type:"string"},endpoint:{type:"string"},delete:{type:"boolean"},"max-delete":{type:"string"},concurrency:{type:"string"},credentials:{type:"string"},"role-arn":{type:"string"},audience:{type:"string"},"dry-run":{type:"boolean"},force:{type:"boolean"},shard:{type:"string"},json:{type:"boolean"},markdown:{type:"boolean"},report:{type:"string"},"junit-file":{type:"string"},"dotenv-file":{type:"string"},"json-file":{type:"string"},post:{type:"boolean"},expires:{type:"string"},"max-size":{type:"string"},"content-type":{type:"string"},html:{type:"string"},help:{type:"boolean",short:"h"},version:{type:"boolean"}}})}catch(l){throw new p("USAGE",`${l.message} \u2014 run "s3ship --help" for the flags.`)}let{values:r,positionals:s}=n,t=s[0]??(r.version?"version":"help"),o=r.help?"help":t;if(!G.has(o))throw new p("USAGE",`Unknown command "${t}" \u2014 expected deploy, plan, doctor, presign or schema (see "s3ship --help").`);if(s.length>1&&o!=="presign")throw new p("USAGE",`Unexpected argument "${s[1]}" \u2014 flags take the form --name value (see "s3ship --help").`);let m={...r.source!==void 0?{source:r.source}:{},...r.bucket!==void 0?{bucket:r.bucket}:{},...r.prefix!==void 0?{prefix:r.prefix}:{},...r.region!==void 0?{region:r.region}:{},...r.endpoint!==void 0?{endpoint:r.endpoint}:{},...r.delete!==void 0?{delete:r.delete}:{},...r["max-delete"]!==void 0?{maxDelete:A("--max-delete",r["max-delete"])}:{},...r.concurrency!==void 0?{concurrency:A("--concurrency",r.concurrency)}:{},...r.credentials!==void 0?{credentials:r.credentials}:{},...r["role-arn"]!==void 0?{roleArn:r["role-arn"]}:{},...r.audience!==void 0?{audience:r.audience}:{}};return{command:o,specFile:r.config,overrides:m,dryRun:o==="plan"||r["dry-run"]===!0,force:r.force===!0,shard:r.shard===void 0?void 0:k(r.shard),json:r.json===!0,markdown:r.markdown===!0,presign:{keys:o==="presign"?s.slice(1):[],post:r.post===!0,expires:r.expires,maxSize:r["max-size"],contentType:r["content-type"],html:r.html,json:r.json===!0},report:{kind:_(r.report),files:{...r["junit-file"]?{junit:r["junit-file"]}:{},...r["dotenv-file"]?{dotenv:r["dotenv-file"]}:{},...r["json-file"]?{json:r["json-file"]}:{}}}}}function _(e){if(e!==void 0){if(g.includes(e))return e;throw new p("USAGE",`--report expects one of ${g.join(", ")}, got "${e}" \u2014 e.g. --report gitlab.`)}}function A(e,n){if(!/^\d+$/.test(n))throw new p("USAGE",`${e} expects a whole number, got "${n}" \u2014 e.g. ${e} 16.`);return Number(n)}function y(){let e=h(C,{io:"input",target:"draft-2020-12"}),{$schema:n,title:r,description:s,...t}=e;return{$schema:n,title:r,description:s,...t}}function T(){let e=[],n=(t,o)=>{let m=new Set(t.required??[]);for(let[l,i]of Object.entries(t.properties??{})){let f=`${o}${l}`,F=m.has(l)?"required":"\u2014",S=(i.enum?.length??0)>z,M=S?` One of ${i.enum?.map(U=>c(String(U))).join(", ")}.`:"";e.push([c(f),S?`${i.type??"string"} (see description)`:u(i),i.default===void 0?F:c(JSON.stringify(i.default)),`${i.description??""}${M}`]),i.properties&&n(i,`${f}.`),i.items?.properties&&n(i.items,`${f}[].`)}};n(y(),"");let r=["Key","Type","Default","Description"];return`${[r,r.map(()=>"---"),...e].map(t=>`| ${t.map(o=>o.replace(/\|/g,"\\|")).join(" | ")} |`).join(`
+`)}
+`}var z=3;function c(e){return`\`${e}\``}function u(e){if(e.const!==void 0)return c(JSON.stringify(e.const));if(e.enum)return`one of ${e.enum.map(n=>c(String(n))).join(", ")}`;if(e.anyOf)return e.anyOf.some(n=>n.pattern===$)?"size (bytes, or e.g. `8MiB`)":e.anyOf.some(n=>n.pattern===R)?"duration (seconds, or e.g. `12h`, `7d`)":e.anyOf.map(u).join(" or ");switch(e.type){case"integer":{let n=e.maximum!==void 0&&e.maximum<Number.MAX_SAFE_INTEGER?e.maximum:void 0;return e.minimum!==void 0&&n!==void 0?`integer (${e.minimum}\u2013${n})`:e.minimum!==void 0?`integer (\u2265 ${e.minimum})`:"integer"}case"array":return e.items?`list of ${K(u(e.items))}`:"list";case"object":return typeof e.additionalProperties=="object"?`mapping of string to ${u(e.additionalProperties)}`:"mapping";default:return e.type??"any"}}function K(e){return e==="mapping"?"mappings":e==="string"?"strings":e}var d=e=>process.stdout.write(`${e}
+`),a=e=>process.stderr.write(`${e}
+`);async function L(e){let n=J(e);switch(n.command){case"help":return d(P),0;case"version":return d(O),0;case"schema":return d(n.markdown?T():JSON.stringify(y(),null,2)),0;case"doctor":return(await import("./command-VM5JZEAS.js")).doctorCommand(await b(n),{env:process.env,out:d,err:a,json:n.json,clockOffsetMs:x()});case"presign":return(await import("./presign-command-7FL7QISA.js")).presignCommand(await b(n),n.presign,{env:process.env,out:d,err:a,clockOffsetMs:x()});default:return Z(n)}}function b(e){return I({...e.specFile?{specFile:e.specFile}:{},overrides:e.overrides,env:process.env,cwd:process.cwd()})}function x(){let e=Number(process.env.S3SHIP_CLOCK_OFFSET_MS??0);return Number.isFinite(e)?e:0}async function Z(e){let n=process.env,r=await v(e.report.kind??w(n),{command:e.command==="plan"?"plan":"deploy",dryRun:e.dryRun,json:e.json,terminal:N(n),files:e.report.files,env:n,cwd:process.cwd(),progressIntervalSeconds:q(n)}),s=new AbortController,t=o=>{a(`${o}: stopping \u2014 no new uploads start; multipart uploads in flight are aborted.`),s.abort(new p("INTERRUPTED",`Interrupted by ${o}`))};return process.once("SIGINT",t).once("SIGTERM",t),j({load:()=>b(e),options:{dryRun:e.dryRun,force:e.force,...e.shard?{shard:e.shard}:{},...e.command==="prune"?{prune:!0}:{}}},r,{env:n,signal:s.signal,mask:E(n,e.json?a:d),clockOffsetMs:x()})}function q(e){let n=Number(e.S3SHIP_PROGRESS_INTERVAL??5);return Number.isFinite(n)&&n>=0?n:5}function H(e){return e instanceof p?(a(`error: ${e.message}`),e.details.forEach(n=>a(`  ${n}`)),e.exitCode):(a(`error: unexpected failure, please report it: ${e instanceof Error?e.stack??e.message:String(e)}`),1)}L(process.argv.slice(2)).then(e=>{process.exitCode=e},e=>{process.exitCode=H(e)});
