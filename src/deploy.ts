@@ -7,7 +7,7 @@ import type { DeployConfig } from './config.js';
 import { CREDENTIALS_UNAVAILABLE, resolveCredentials } from './credentials.js';
 import { DEFAULT_CREDENTIALS } from './credentials/config.js';
 import { S3shipError, type ErrorCode } from './errors.js';
-import type { EventSink } from './events.js';
+import { retryEvent, type EventSink } from './events.js';
 import { executePlan, type Outcome } from './execute.js';
 import { explainStoreError } from './explain.js';
 import { gather } from './gather.js';
@@ -100,14 +100,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     const reads = retryingReads(store, deps.retry ?? DEFAULT_RETRY, {
       ...(deps.signal ? { signal: deps.signal } : {}),
       onRetry: (operation, key, error, attempt, waitMs) =>
-        deps.emit({
-          type: 'retry',
-          key,
-          operation,
-          code: error instanceof StoreError ? error.code : 'Error',
-          attempt,
-          waitMs,
-        }),
+        deps.emit(retryEvent(operation, key, error, attempt, waitMs)),
     });
     // A shard compares only its share; prune compares nothing (it uploads nothing).
     const owns = ownership(options);

@@ -3,6 +3,7 @@
  * them. Nothing here carries a credential.
  */
 import type { Reason } from './plan.js';
+import { StoreError } from './store/store.js';
 
 export type Phase = 'scan' | 'list' | 'compare' | 'upload-assets' | 'upload-entries' | 'delete';
 
@@ -29,3 +30,15 @@ export type DeployEvent =
   | { type: 'invalidated'; distributionId: string; invalidationId: string; paths: string[] };
 
 export type EventSink = (event: DeployEvent) => void;
+
+/** The event for one retry of a store request (the executor's and the listing's alike). */
+export function retryEvent(
+  operation: string,
+  key: string,
+  error: unknown,
+  attempt: number,
+  waitMs: number,
+): DeployEvent {
+  const code = error instanceof StoreError ? error.code : 'Error';
+  return { type: 'retry', key, operation, code, attempt, waitMs };
+}

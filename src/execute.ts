@@ -8,7 +8,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AimdLimit, isThrottle } from './adaptive.js';
 import { partBufferLimit, uploadFile } from './upload.js';
-import type { EventSink } from './events.js';
+import { retryEvent, type EventSink } from './events.js';
 import { explainStoreError } from './explain.js';
 import type { Plan, PlanItem } from './plan.js';
 import { cleanupPolicy, withRetry, type RetryPolicy } from './retry.js';
@@ -122,14 +122,7 @@ class Run {
       {
         signal: this.stop.signal,
         onRetry: (error, attempt, waitMs) =>
-          this.options.emit({
-            type: 'retry',
-            key,
-            operation,
-            code: error instanceof StoreError ? error.code : 'Error',
-            attempt,
-            waitMs,
-          }),
+          this.options.emit(retryEvent(operation, key, error, attempt, waitMs)),
       },
     );
 
@@ -140,14 +133,7 @@ class Run {
   readonly cleanup: CleanupRunner = (operation, key, fn) =>
     withRetry(() => this.limit(fn), cleanupPolicy(this.options.retry), {
       onRetry: (error, attempt, waitMs) =>
-        this.options.emit({
-          type: 'retry',
-          key,
-          operation,
-          code: error instanceof StoreError ? error.code : 'Error',
-          attempt,
-          waitMs,
-        }),
+        this.options.emit(retryEvent(operation, key, error, attempt, waitMs)),
     });
 
   async uploadAll(items: PlanItem[], phase: 'upload-assets' | 'upload-entries'): Promise<void> {
