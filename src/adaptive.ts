@@ -8,17 +8,8 @@
  * The limit never exceeds the configured `concurrency` and never drops below 1: it only ever
  * narrows the p-limit queue it drives, so "never more than `concurrency` in flight" still holds.
  */
+import { THROTTLE_CODES } from './store/s3-errors.js';
 import { StoreError } from './store/store.js';
-
-/** Codes a store sends when it wants fewer requests, not when something is broken. */
-const THROTTLE_CODES = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-  'ServiceUnavailable',
-]);
 
 /** True for errors that mean "too many requests": 503, 429 and the throttling codes. */
 export function isThrottle(error: unknown): boolean {

@@ -10,6 +10,7 @@ import { S3shipError, type ErrorCode } from './errors.js';
 import { retryEvent, type EventSink } from './events.js';
 import { executePlan, type Outcome } from './execute.js';
 import { explainStoreError } from './explain.js';
+import { CREDENTIAL_CODES } from './store/s3-errors.js';
 import { gather } from './gather.js';
 import { buildPlan, planCounts, type Plan } from './plan.js';
 import { DEFAULT_RETRY, retryingReads, type RetryPolicy } from './retry.js';
@@ -184,19 +185,9 @@ function rethrowStoreError(error: unknown, target: StoreTarget): never {
   throw error;
 }
 
-const CREDENTIAL_CODES = new Set([
-  'SignatureDoesNotMatch',
-  'InvalidAccessKeyId',
-  'InvalidClientTokenId',
-  'ExpiredToken',
-  'InvalidToken',
-  'TokenRefreshRequired',
-  'CredentialsProviderError',
-  CREDENTIALS_UNAVAILABLE,
-]);
-
 export function errorCodeFor(error: StoreError): ErrorCode {
-  if (CREDENTIAL_CODES.has(error.code)) return 'CREDENTIALS';
+  if (CREDENTIAL_CODES.has(error.code) || error.code === CREDENTIALS_UNAVAILABLE)
+    return 'CREDENTIALS';
   if (error.code === 'AccessDenied' || error.code === 'AllAccessDisabled') return 'ACCESS_DENIED';
   if (error.code === 'NoSuchBucket') return 'BUCKET_MISSING';
   return 'S3_ERROR';

@@ -41,19 +41,6 @@ export function createInspector(options: InspectOptions): Inspector {
     });
 }
 
-export async function inspectContent(
-  files: readonly LocalFile[],
-  remote: ReadonlyMap<string, RemoteObject>,
-  options: InspectOptions,
-): Promise<Map<string, LocalContent>> {
-  const inspect = createInspector(options);
-  const content = new Map<string, LocalContent>();
-  await Promise.all(
-    files.map(async (file) => content.set(file.key, await inspect(file, remote.get(file.key)))),
-  );
-  return content;
-}
-
 async function inspectOne(
   file: LocalFile,
   remote: RemoteObject | undefined,

@@ -124,7 +124,7 @@ function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void 
 }
 
 /** Decides one key. Cheapest evidence first: existence, size, then digests. */
-export function compareOne(
+function compareOne(
   file: LocalFile,
   content: LocalContent,
   remote: RemoteObject | undefined,

@@ -4,14 +4,30 @@
  */
 import { StoreError } from './store.js';
 
-/** Throttling, transient server trouble and network hiccups: worth another attempt. */
-const RETRYABLE = new Set([
+/** Codes a store sends when it wants fewer requests, not when something is broken. */
+export const THROTTLE_CODES: ReadonlySet<string> = new Set([
   'SlowDown',
   'Throttling',
   'ThrottlingException',
   'RequestLimitExceeded',
   'TooManyRequestsException',
   'ServiceUnavailable',
+]);
+
+/** Codes that mean the credentials themselves are wrong or spent (exit code 3). */
+export const CREDENTIAL_CODES: ReadonlySet<string> = new Set([
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'CredentialsProviderError',
+]);
+
+/** Throttling, transient server trouble and network hiccups: worth another attempt. */
+const RETRYABLE = new Set([
+  ...THROTTLE_CODES,
   'InternalError',
   'RequestTimeout',
   'RequestTimeoutException',
@@ -30,12 +46,7 @@ const RETRYABLE = new Set([
 
 /** Errors that will fail every other request too: stop instead of failing file after file. */
 const FATAL = new Set([
-  'SignatureDoesNotMatch',
-  'InvalidAccessKeyId',
-  'InvalidClientTokenId',
-  'ExpiredToken',
-  'InvalidToken',
-  'TokenRefreshRequired',
+  ...CREDENTIAL_CODES,
   'AccessDenied',
   'AllAccessDisabled',
   'NoSuchBucket',
@@ -46,7 +57,6 @@ const FATAL = new Set([
   'InvalidRequest',
   'ECONNREFUSED',
   'ENOTFOUND',
-  'CredentialsProviderError',
   'NotImplemented',
   'InvalidStorageClass',
 ]);
