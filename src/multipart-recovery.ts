@@ -11,6 +11,7 @@
  * - AbortMultipartUpload reached the store but its answer was lost: the retry gets
  *   NoSuchUpload, which means the upload is gone, i.e. done.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CleanupRunner } from './execute.js';
 import { StoreError, type ObjectStore } from './store/store.js';
 
@@ -30,12 +31,19 @@ export async function abortUpload(
   uploadId: string,
 ): Promise<void> {
   try {
-    await ctx.cleanup('AbortMultipartUpload', key, () =>
-      ctx.store.abortMultipart(key, uploadId).catch((error: unknown) => {
-        if (error instanceof StoreError && error.code === 'NoSuchUpload') return;
-        throw error;
-      }),
-    );
+    // A part the store was still receiving when the abort ran (its connection cut by the
+    // outage that failed the upload) can leave the upload listed again afterwards (seen on
+    // Ceph RGW). So abort, then confirm it is gone where the store can list uploads, a few times.
+    for (let round = 1; ; round++) {
+      await ctx.cleanup('AbortMultipartUpload', key, () =>
+        ctx.store.abortMultipart(key, uploadId).catch((error: unknown) => {
+          if (error instanceof StoreError && error.code === 'NoSuchUpload') return;
+          throw error;
+        }),
+      );
+      if (round >= ABORT_ROUNDS || !(await stillOpen(ctx, key, uploadId))) return;
+      await delay(ABORT_RECHECK_MS * round);
+    }
   } catch (error) {
     const why =
       error instanceof StoreError
@@ -44,6 +52,22 @@ export async function abortUpload(
     ctx.warn(
       `Could not abort the multipart upload ${uploadId} of ${key}: ${why} — it stays open (and billed) until aborted: run s3ship again, or add a lifecycle rule with AbortIncompleteMultipartUpload.`,
     );
+  }
+}
+
+/** Aborts per upload, at most, and the pause before looking again (times the round). */
+const ABORT_ROUNDS = 4;
+const ABORT_RECHECK_MS = 500;
+
+/** Whether the store still lists the upload; false where it cannot say. */
+async function stillOpen(ctx: RecoveryContext, key: string, uploadId: string): Promise<boolean> {
+  const list = ctx.store.listUploads?.bind(ctx.store);
+  if (!list) return false;
+  try {
+    const open = await ctx.cleanup('ListMultipartUploads', key, () => list(key));
+    return open.some((u) => u.uploadId === uploadId);
+  } catch {
+    return false;
   }
 }
 
