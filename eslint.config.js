@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scripts/**/*.mjs', 'bench/**/*.mjs'] },
+  {
+    ignores: [
+      '.tmp/**',
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'scripts/**/*.mjs',
+      'bench/**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

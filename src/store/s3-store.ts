@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { XMLBuilder } from 'fast-xml-parser';
 import type { ResolvedSettings } from '../settings.js';
-import { S3Http, xml } from './s3-http.js';
+import { S3Http } from './s3-http.js';
+import { readXml } from './s3-xml.js';
 import {
   StoreError,
   type CompletedPart,
@@ -35,18 +36,6 @@ export interface S3StoreOptions {
 
 /** Request bodies (CompleteMultipartUpload, DeleteObjects): the library escapes keys. */
 const xmlOut = new XMLBuilder({ ignoreAttributes: true });
-/** ListMultipartUploads answers: Upload entries are a list even when there is one. */
-const xmlUploads = new XMLParser({
-  parseTagValue: false,
-  ignoreAttributes: true,
-  isArray: (name) => name === 'Upload',
-});
-/** DeleteObjects answers: Deleted and Error entries are lists even when there is one. */
-const xmlList = new XMLParser({
-  parseTagValue: false,
-  ignoreAttributes: true,
-  isArray: (name) => name === 'Deleted' || name === 'Error',
-});
 
 export class S3Store implements ObjectStore {
   readonly target: StoreTarget;
@@ -136,10 +125,7 @@ export class S3Store implements ObjectStore {
       headers: objectHeaders(input.settings, input.metadata),
       signal,
     });
-    const doc = xml.parse(response.body.toString('utf8')) as {
-      InitiateMultipartUploadResult?: { UploadId?: string };
-    };
-    const uploadId = doc.InitiateMultipartUploadResult?.UploadId;
+    const uploadId = readXml(response.body).fields.UploadId;
     if (!uploadId) throw new Error(`CreateMultipartUpload of ${input.key} returned no UploadId`);
     return uploadId;
   }
@@ -208,13 +194,9 @@ export class S3Store implements ObjectStore {
       query: { uploads: '', prefix: key },
       signal,
     });
-    const doc = xmlUploads.parse(response.body.toString('utf8')) as {
-      ListMultipartUploadsResult?: {
-        Upload?: { Key?: string; UploadId?: string; Initiated?: string }[];
-      };
-    };
+    const uploads = readXml(response.body, ['Upload']).records.Upload ?? [];
     // `prefix` also matches longer keys; only this key's uploads are wanted.
-    return (doc.ListMultipartUploadsResult?.Upload ?? []).flatMap((u) =>
+    return uploads.flatMap((u) =>
       u.Key === key && u.UploadId
         ? [{ uploadId: u.UploadId, initiated: u.Initiated ? new Date(u.Initiated) : undefined }]
         : [],
@@ -237,17 +219,11 @@ export class S3Store implements ObjectStore {
       body,
       signal,
     });
-    const doc = xmlList.parse(response.body.toString('utf8')) as {
-      DeleteResult?: {
-        Deleted?: { Key?: string }[];
-        Error?: { Key?: string; Code?: string; Message?: string }[];
-      };
-    };
-    const result = doc.DeleteResult ?? {};
+    const result = readXml(response.body, ['Deleted', 'Error']).records;
     return {
-      deleted: (result.Deleted ?? []).flatMap((d) => (d.Key === undefined ? [] : [String(d.Key)])),
+      deleted: (result.Deleted ?? []).flatMap((d) => (d.Key === undefined ? [] : [d.Key])),
       errors: (result.Error ?? []).map((e) => ({
-        key: String(e.Key ?? ''),
+        key: e.Key ?? '',
         code: e.Code ?? 'UnknownError',
         message: e.Message ?? '',
       })),
@@ -297,19 +273,17 @@ interface ListPage {
 }
 
 function parseListPage(body: Buffer): ListPage {
-  const doc = xml.parse(body.toString('utf8')) as {
-    ListBucketResult?: {
-      Contents?: { Key?: string; Size?: string; ETag?: string }[];
-      IsTruncated?: string;
-      NextContinuationToken?: string;
-    };
-  };
-  const result = doc.ListBucketResult ?? {};
-  const objects = (result.Contents ?? []).flatMap((o) =>
+  const answer = readXml(body, ['Contents']);
+  // Anything else (an error document behind a 200, a proxy's page) must not read as "empty".
+  if (answer.root !== 'ListBucketResult')
+    throw new Error(
+      `ListObjectsV2 answered with <${answer.root || 'no XML'}> instead of <ListBucketResult>`,
+    );
+  const objects = (answer.records.Contents ?? []).flatMap((o) =>
     o.Key === undefined
       ? []
-      : [{ key: String(o.Key), size: Number(o.Size ?? 0), etag: stripQuotes(o.ETag ?? '') }],
+      : [{ key: o.Key, size: Number(o.Size ?? 0), etag: stripQuotes(o.ETag ?? '') }],
   );
-  const truncated = result.IsTruncated === 'true';
-  return { objects, next: truncated ? result.NextContinuationToken : undefined };
+  const truncated = answer.fields.IsTruncated === 'true';
+  return { objects, next: truncated ? answer.fields.NextContinuationToken : undefined };
 }
