@@ -97,6 +97,47 @@ export async function emptyBucket(gw, bucket) {
   await gw.client.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
+/** CPU ticks (user + system) used so far by the gateway's processes (radosgw, OSD, monitor). */
+function gatewayTicks() {
+  let pids = [];
+  try {
+    pids = execFileSync('pgrep', ['-x', 'radosgw|ceph-osd|ceph-mon'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return 0;
+  }
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // the process ended between pgrep and the read
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Waits until the gateway is idle: it keeps working after a run (deleting, logging, peering),
+ * and on 2 cores that work would be billed to whichever tool runs next. Idle = under 10% of one
+ * core for half a second; gives up after 20 s. Returns the seconds waited.
+ */
+export async function settle() {
+  const started = Date.now();
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  let before = gatewayTicks();
+  while (Date.now() - started < 20_000) {
+    await sleep(500);
+    const now = gatewayTicks();
+    if (now - before < 5) break;
+    before = now;
+  }
+  return (Date.now() - started) / 1000;
+}
+
 export function logMark(gw) {
   return statSync(gw.log).size;
 }

@@ -93,7 +93,12 @@ export function markdownReport(root, machine, results, scale) {
         '',
         ...hugeRows(results.huge),
       ].join('\n')
-    : [where, '', ...standardRows(results.standard)].join('\n');
+    : [
+        where,
+        `Before every run the harness waits for the gateway to go idle; fresh, edit1 and big-fresh are the median of ${machine.repeat ?? 1} runs (cold and big: one run).`,
+        '',
+        ...standardRows(results.standard),
+      ].join('\n');
   const re = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
   return current.replace(re, section(name, body));
 }

@@ -18,6 +18,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import type { CredentialsConfig } from './credentials/config.js';
 import { refreshingProvider, type RefreshingProvider } from './credentials/refresh.js';
 import { chooseSource, type ChosenSource } from './credentials/sources.js';
+import { callerIdentity } from './credentials/identity.js';
 import type { SessionCredentials, StsSettings } from './credentials/sts.js';
 import { sessionNameFor } from './credentials/tokens.js';
 import { S3shipError } from './errors.js';
@@ -39,11 +40,20 @@ export interface CredentialsOptions {
   refreshWindowMs?: number;
 }
 
-export interface ResolvedCredentials {
-  /** Source and identity, for the log (never the secret). */
+/** The credentials described for people: where from and who (never the secret). */
+export interface DescribedCredentials {
+  /** Source and identity, for the log. */
   source: string;
   /** Who is refused when access is denied, e.g. `role arn:aws:iam::1:role/deploy`. */
   principal: string | undefined;
+}
+
+export interface ResolvedCredentials {
+  /**
+   * Settles (never rejects) once STS said who the credentials are. Started, not awaited, by
+   * resolveCredentials: a deploy scans and lists meanwhile, and opens its log when it settles.
+   */
+  described: Promise<DescribedCredentials>;
   /** For the S3 client: renews itself; its failures are fatal store errors. */
   provider: AwsCredentialIdentityProvider;
   /** How many times credentials were fetched (renewals included). */
@@ -100,10 +110,14 @@ export async function resolveCredentials(o: CredentialsOptions): Promise<Resolve
     assumedArn = () => last?.assumedRoleArn;
   }
   await prime(provider, chosen, skipped);
-  const identity = await describeIdentity(assumedArn(), o.identify !== false, sts, provider);
+  const described = describeIdentity(assumedArn(), o.identify !== false, sts, provider).then(
+    (identity) => ({
+      source: `${label}; ${identity.text}`,
+      principal: roleArn ? `role ${roleArn}` : identity.arn,
+    }),
+  );
   return {
-    source: `${label}; ${identity.text}`,
-    principal: roleArn ? `role ${roleArn}` : identity.arn,
+    described,
     provider: storeFacing(provider),
     fetches: () => provider.fetches,
   };
@@ -140,19 +154,13 @@ async function describeIdentity(
 ): Promise<{ text: string; arn: string | undefined }> {
   if (assumedArn) return { text: `identity ${assumedArn}`, arn: assumedArn };
   if (!identify) return { text: 'identity not looked up', arn: undefined };
-  const { callerIdentity, stsClient } = await import('./credentials/sts.js');
-  const sts = stsClient(settings, provider);
-  try {
-    const who = await callerIdentity(sts);
-    return who.known
-      ? {
-          text: `identity ${who.arn}${who.account ? ` (account ${who.account})` : ''}`,
-          arn: who.arn,
-        }
-      : { text: `identity not reported: ${who.reason}`, arn: undefined };
-  } finally {
-    sts.destroy();
-  }
+  const who = await callerIdentity(settings, provider);
+  return who.known
+    ? {
+        text: `identity ${who.arn}${who.account ? ` (account ${who.account})` : ''}`,
+        arn: who.arn,
+      }
+    : { text: `identity not reported: ${who.reason}`, arn: undefined };
 }
 
 /** The provider the S3 client gets: a failed renewal mid-deploy stops the deploy (exit 3). */

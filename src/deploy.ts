@@ -68,7 +68,10 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
   };
   // A test store needs no credentials; a real one gets them resolved (and checked) up front.
   const credentials = deps.createStore
-    ? { source: 'supplied with the store', principal: undefined, provider: undefined }
+    ? {
+        described: Promise.resolve({ source: 'supplied with the store', principal: undefined }),
+        provider: undefined,
+      }
     : await resolveCredentials({
         config: config.credentials ?? DEFAULT_CREDENTIALS,
         env: deps.env,
@@ -77,7 +80,6 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
         ...(deps.mask ? { mask: deps.mask } : {}),
         warn: (message) => deps.emit({ type: 'warning', message }),
       });
-  if (credentials.principal) target.principal = credentials.principal;
   const store =
     deps.createStore?.(target, config) ??
     new S3Store({
@@ -88,35 +90,46 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       ...(deps.clockOffsetMs ? { clockOffsetMs: deps.clockOffsetMs } : {}),
       ...(config.requestTimeoutMs ? { idleTimeoutMs: config.requestTimeoutMs } : {}),
     });
-  try {
+  // Who the credentials are (STS) is asked while the scan and the listing run; the log still
+  // opens with it: what gather reports is held until the opening lines are out.
+  const opened = credentials.described.then((described) => {
+    if (described.principal) target.principal = described.principal;
     deps.emit({
       type: 'start',
       source: config.source,
       target: `s3://${target.bucket}/${target.prefix}`,
-      credentials: credentials.source,
+      credentials: described.source,
       dryRun: options.dryRun,
     });
     deps.emit({ type: 'phase', phase: 'scan' });
+    return described;
+  });
+  try {
     // Listing and heads are retried like the executor's requests (a 503 while listing is common).
     const reads = retryingReads(store, deps.retry ?? DEFAULT_RETRY, {
       ...(deps.signal ? { signal: deps.signal } : {}),
       onRetry: (operation, key, error, attempt, waitMs) =>
-        deps.emit(retryEvent(operation, key, error, attempt, waitMs)),
+        void opened.then(() => deps.emit(retryEvent(operation, key, error, attempt, waitMs))),
     });
     // A shard compares only its share; prune compares nothing (it uploads nothing).
     const owns = ownership(options);
-    const { local, remote, content } = await gather({
+    const gathered = gather({
       config,
       store: reads,
       pages: reads.list(target.prefix, deps.signal),
       owns,
-      onScanned: (scanned) => {
-        for (const s of scanned.skipped)
-          deps.emit({ type: 'warning', message: `skipped ${s.relPath}: ${s.reason}` });
-        deps.emit({ type: 'phase', phase: 'compare', count: scanned.files.length });
-      },
+      onScanned: (scanned) =>
+        void opened.then(() => {
+          for (const s of scanned.skipped)
+            deps.emit({ type: 'warning', message: `skipped ${s.relPath}: ${s.reason}` });
+          deps.emit({ type: 'phase', phase: 'compare', count: scanned.files.length });
+        }),
       ...(deps.signal ? { signal: deps.signal } : {}),
-    }).catch((error: unknown) => rethrowStoreError(error, target));
+    });
+    // Settled before anything else is said, and before an error is explained (it names who).
+    const [described, outcome] = await Promise.all([opened, settle(gathered)]);
+    if (!outcome.ok) rethrowStoreError(outcome.error, target);
+    const { local, remote, content } = outcome.value;
     const plan = buildPlan({
       files: local.files,
       content,
@@ -128,7 +141,12 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       ...(options.shard ? { deletesElsewhere: true } : {}),
     });
     deps.emit({ type: 'plan', ...planCounts(plan) });
-    const base = { target, plan, skipped: local.skipped, credentialsSource: credentials.source };
+    const base = {
+      target,
+      plan,
+      skipped: local.skipped,
+      credentialsSource: described.source,
+    };
     if (options.dryRun)
       return {
         ...base,
@@ -175,6 +193,17 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     };
   } finally {
     (store as { destroy?: () => void }).destroy?.();
+  }
+}
+
+/** A promise's outcome as a value, so a failure can wait for other work before it is thrown. */
+async function settle<T>(
+  promise: Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 

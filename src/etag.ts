@@ -31,7 +31,17 @@ export interface ParsedEtag {
 }
 
 /** Parses an ETag as the store returns it (quoted or not). */
+const MD5_ETAG = /^\s*(?:W\/)?"?([0-9a-fA-F]{32})(?:-(\d+))?"?\s*$/;
+
 export function parseEtag(raw: string): ParsedEtag {
+  // The common case in one match (called for every listed object that has a local file).
+  const quick = MD5_ETAG.exec(raw);
+  if (quick?.[1])
+    return {
+      hex: quick[1].toLowerCase(),
+      parts: quick[2] === undefined ? undefined : Number(quick[2]),
+      md5Shaped: true,
+    };
   const value = raw.trim().replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();
   const match = /^([0-9a-f]{32})(?:-(\d+))?$/.exec(value);
   if (!match) return { hex: value, parts: undefined, md5Shaped: false };

@@ -8,7 +8,6 @@
 import {
   AssumeRoleCommand,
   AssumeRoleWithWebIdentityCommand,
-  GetCallerIdentityCommand,
   STSClient,
   type Credentials,
 } from '@aws-sdk/client-sts';
@@ -164,26 +163,5 @@ export async function assumeRole(
   } catch (error) {
     // The base credentials' own failure (already explained) comes through the signer.
     throw passThrough(error) ?? toStsFailure('AssumeRole', error);
-  }
-}
-
-/** Who the credentials are, or why the store would not say. */
-export type CallerIdentity =
-  { known: true; arn: string; account: string | undefined } | { known: false; reason: string };
-
-export async function callerIdentity(client: STSClient, timeoutMs = 5000): Promise<CallerIdentity> {
-  try {
-    const out = await client.send(new GetCallerIdentityCommand({}), {
-      abortSignal: AbortSignal.timeout(timeoutMs),
-    });
-    if (out.Arn) return { known: true, arn: out.Arn, account: out.Account };
-    return { known: false, reason: 'GetCallerIdentity answered without an ARN' };
-  } catch (error) {
-    const f = toStsFailure('GetCallerIdentity', error);
-    const why =
-      f.code === 'NotImplemented' || f.status === 404 || f.status === 405
-        ? `the STS endpoint does not implement GetCallerIdentity (HTTP ${f.status ?? '?'})`
-        : `GetCallerIdentity failed: ${f.code}${f.status ? ` (HTTP ${f.status})` : ''}`;
-    return { known: false, reason: why };
   }
 }

@@ -52,12 +52,13 @@ export async function runDoctor(config: DeployConfig, deps: DoctorDeps): Promise
     return undefined;
   });
   if (credentials) {
-    if (credentials.principal) target.principal = credentials.principal;
+    const described = await credentials.described;
+    if (described.principal) target.principal = described.principal;
     const key = await credentials.provider();
     checks.push({
       name: 'credentials',
       status: 'ok',
-      message: `access key ${key.accessKeyId}${key.sessionToken ? ' with a session token' : ''}${key.expiration ? ` (expires ${key.expiration.toISOString()})` : ''} from ${credentials.source}`,
+      message: `access key ${key.accessKeyId}${key.sessionToken ? ' with a session token' : ''}${key.expiration ? ` (expires ${key.expiration.toISOString()})` : ''} from ${described.source}`,
     });
     const { client, observed } = probeClient({
       target,
@@ -71,7 +72,7 @@ export async function runDoctor(config: DeployConfig, deps: DoctorDeps): Promise
       const ctx = { client, target, now };
       const store = await storeChecks(config, ctx, observed);
       // Without STS (most S3-compatible stores) the store itself can say whose keys these are.
-      if (!credentials.principal) {
+      if (!described.principal) {
         const owner = await probeOwner(ctx);
         if (typeof owner === 'string')
           checks.push({

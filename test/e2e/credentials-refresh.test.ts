@@ -111,7 +111,7 @@ test('a deploy outliving its sessions renews them as it goes and fails nothing',
   expect(masked.length).toBeGreaterThanOrEqual(2 * sessions.length);
   expect(events.filter((e) => e.type === 'failed')).toEqual([]);
   // nothing the deploy reported (events, result) carries any of those secrets
-  const reported = JSON.stringify({ events, result, source: credentials.source });
+  const reported = JSON.stringify({ events, result, source: (await credentials.described).source });
   expect(masked.filter((secret) => reported.includes(secret))).toEqual([]);
 });
 

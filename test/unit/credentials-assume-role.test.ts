@@ -74,9 +74,9 @@ test('assume_role sends the role, external id, session name and duration, signed
     DurationSeconds: '1800',
   });
   expect(authorization).toMatch(/Credential=AKIABASE\/\d{8}\/eu-west-1\/sts\/aws4_request/);
-  expect(resolved.source).toBe(
+  expect((await resolved.described).source).toBe(
     'environment (AWS_ACCESS_KEY_ID) → assume_role arn:aws:iam::123456789012:role/deploy (with external id); identity arn:aws:sts::123456789012:assumed-role/deploy/site',
   );
-  expect(resolved.principal).toBe('role arn:aws:iam::123456789012:role/deploy');
+  expect((await resolved.described).principal).toBe('role arn:aws:iam::123456789012:role/deploy');
   expect(masked).toEqual(['base-secret', 'chained-secret', 'chained-token']);
 });

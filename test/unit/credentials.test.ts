@@ -36,9 +36,9 @@ function options(
 }
 
 async function keyOf(o: CredentialsOptions) {
-  const resolved = await resolveCredentials(o);
-  const c = await resolved.provider();
-  return { resolved, c };
+  const credentials = await resolveCredentials(o);
+  const c = await credentials.provider();
+  return { resolved: await credentials.described, credentials, c };
 }
 
 describe('credential sources, in order', () => {
@@ -151,7 +151,7 @@ describe('profiles from ini files', () => {
     await chmod(script, 0o755);
     await writeFile(path.join(dir, 'config'), `[profile build]\ncredential_process = ${script}\n`);
     const masked: string[] = [];
-    const { resolved, c } = await keyOf(
+    const { resolved, credentials, c } = await keyOf(
       options(
         { profile: 'build' },
         { AWS_CONFIG_FILE: path.join(dir, 'config') },
@@ -161,9 +161,9 @@ describe('profiles from ini files', () => {
     expect(resolved.source).toMatch(/^profile build \(credential_process\)/);
     expect(c.accessKeyId).toMatch(/^ASIAPROC\d$/);
     expect(c.sessionToken).toBe('proc-token');
-    const again = await resolved.provider();
+    const again = await credentials.provider();
     expect(again.accessKeyId).not.toBe(c.accessKeyId);
-    expect(resolved.fetches()).toBeGreaterThanOrEqual(2);
+    expect(credentials.fetches()).toBeGreaterThanOrEqual(2);
     expect(masked).toEqual(expect.arrayContaining(['proc-secret', 'proc-token']));
   });
 

@@ -1,2 +1,0 @@
-import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
-import{a,b,c,d,e,f}from"./chunk-WBTLZYTO.js";import"./chunk-EV3Q7VQ7.js";import"./chunk-ASIZQZCC.js";import"./chunk-FQWBMEM6.js";import"./chunk-FZHISDCQ.js";import"./chunk-H5ZDDHW4.js";import"./chunk-VF3P5K27.js";export{a as StsFailure,e as assumeRole,d as assumeRoleWithWebIdentity,f as callerIdentity,b as stsClient,c as toStsFailure};

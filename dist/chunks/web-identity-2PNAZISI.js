@@ -1,2 +1,0 @@
-import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
-import{b as a,c as b}from"./chunk-K7E6TBVW.js";import"./chunk-WBTLZYTO.js";import"./chunk-EV3Q7VQ7.js";import"./chunk-ASIZQZCC.js";import"./chunk-FQWBMEM6.js";import"./chunk-FZHISDCQ.js";import"./chunk-H5ZDDHW4.js";import"./chunk-VF3P5K27.js";export{b as assumeRoleFetch,a as webIdentityFetch};
