@@ -7,6 +7,7 @@ import { createHash, hash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { multipartEtag } from './etag.js';
+import { digestPartsOnPool, POOL_MIN_BYTES } from './hash-pool.js';
 
 export interface Digest {
   /**
@@ -130,6 +131,14 @@ async function readDigest(
     }
     // It grew past CHUNK since the scan: read it the streaming way below.
   }
+  // Part digests alone parallelise: big files have their parts hashed on every core.
+  if (
+    !whole &&
+    partSizes.length > 0 &&
+    expectedSize !== undefined &&
+    expectedSize >= POOL_MIN_BYTES
+  )
+    return digestPartsInParallel(filePath, partSizes, expectedSize, signal);
   const d = new MultiDigester(partSizes, whole);
   const handle = await open(filePath, 'r');
   try {
@@ -144,6 +153,22 @@ async function readDigest(
     await handle.close();
   }
   return d.finish();
+}
+
+async function digestPartsInParallel(
+  filePath: string,
+  partSizes: readonly number[],
+  size: number,
+  signal: AbortSignal | undefined,
+): Promise<Digest> {
+  const multipart = new Map<number, string>();
+  const partDigests = new Map<number, Buffer[]>();
+  for (const partSize of new Set(partSizes)) {
+    const digests = await digestPartsOnPool(filePath, partSize, size, signal);
+    multipart.set(partSize, multipartEtag(digests));
+    partDigests.set(partSize, digests);
+  }
+  return { md5: undefined, size, multipart, partDigests };
 }
 
 let scratch: Buffer | undefined;

@@ -164,20 +164,30 @@ describe('deploy to the real gateway', () => {
     expect((await getObject(bucket, 'assets/style.css')).body.toString()).toContain('#334');
   });
 
-  test('a file above the multipart threshold goes up in parts; a second deploy uploads nothing', async () => {
-    const big = Buffer.alloc(21 * MiB);
+  test('a file above the multipart threshold goes up in parts; a second deploy uploads nothing; a one-byte edit is found', async () => {
+    // 40 MiB: past the size whose parts are hashed on worker threads (hash-pool.ts).
+    const big = Buffer.alloc(40 * MiB);
     for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
-    const { bucket, spec } = await siteWithSpec(
+    const { bucket, spec, source } = await siteWithSpec(
       { 'big.bin': big, 'index.html': 'x' },
       { extra: 'multipart:\n  threshold: 8MiB\n  part_size: 5MiB\n' },
     );
     const first = await deploy(bucket, ['-c', spec]);
     expect(first.code).toBe(0);
-    expect((await headObject(bucket, 'big.bin')).etag).toMatch(/-5"?$/);
+    expect((await headObject(bucket, 'big.bin')).etag).toMatch(/-8"?$/);
     expect((await getObject(bucket, 'big.bin')).body.equals(big)).toBe(true);
     const second = await deploy(bucket, ['-c', spec]);
     expect(second.puts).toBe(0);
     expect(second.report?.counts.uploaded).toBe(0);
+    // Same size, one byte changed in the seventh part: only a part hash can tell.
+    big[33 * MiB + 5] = 0xff;
+    await writeFile(path.join(source, 'big.bin'), big);
+    const third = await deploy(bucket, ['-c', spec]);
+    expect(third.report?.items.filter((i) => i.action === 'upload')).toEqual([
+      expect.objectContaining({ key: 'big.bin', reason: 'changed' }),
+    ]);
+    expect(third.puts).toBe(8);
+    expect((await getObject(bucket, 'big.bin')).body.equals(big)).toBe(true);
   });
 
   test('objects uploaded in parts by the aws CLI (8 MiB default, and 6 MiB) are recognised as unchanged', async () => {
