@@ -65,7 +65,7 @@ function workerMain(): void {
 }
 
 class HashPool {
-  private readonly threads: { worker: Worker; busy: number }[] = [];
+  private readonly threads = new Map<number, { worker: Worker; busy: number }>();
   private readonly waiting = new Map<number, (reply: Reply) => void>();
   private nextId = 0;
   private nextThread = 0;
@@ -84,7 +84,7 @@ class HashPool {
   }
 
   private thread(index: number): { worker: Worker; busy: number } {
-    const existing = this.threads[index];
+    const existing = this.threads.get(index);
     if (existing) return existing;
     const thread = {
       worker: new Worker(`(${workerMain.toString()})()`, { eval: true }),
@@ -95,15 +95,15 @@ class HashPool {
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
     });
-    thread.worker.on('error', (error) => {
+    thread.worker.on('error', (error: Error) => {
       // A crashed worker fails every job in flight; the next job gets a new one.
       for (const resolve of this.waiting.values())
         resolve({ id: -1, error: error.message, code: undefined });
       this.waiting.clear();
-      delete this.threads[index];
+      this.threads.delete(index);
     });
     thread.worker.unref();
-    this.threads[index] = thread;
+    this.threads.set(index, thread);
     return thread;
   }
 }
