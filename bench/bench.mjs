@@ -20,6 +20,7 @@ import {
   logMark,
   countSince,
   settle,
+  gatewayTicks,
 } from './gateway.mjs';
 import { markdownReport, printTable } from './report.mjs';
 import { tools as allTools } from './tools.mjs';
@@ -66,20 +67,27 @@ async function measure(tool, src, bucket, scenario) {
   const timeFile = path.join(work, 'time.txt');
   await settle();
   const mark = logMark(gw);
+  const ticks = gatewayTicks();
   const started = process.hrtime.bigint();
-  const p = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, 'sh', '-c', cmd], {
+  // Peak RSS (KiB), then the tool's user and system CPU seconds.
+  const p = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, 'sh', '-c', cmd], {
     env,
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const gatewayCpu = (gatewayTicks() - ticks) / 100; // USER_HZ: 100 on Linux
   const counts = await countSince(gw, mark, bucket);
-  const rssMb = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()) / 1024;
+  const [rssKb, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ');
+  const rssMb = Number(rssKb) / 1024;
   const result = {
     tool: tool.name,
     scenario,
     wall: round(wall),
     rssMb: round(rssMb, 0),
+    // Where the time went: the tool's CPU and the gateway's (radosgw, OSD, monitor) during the run.
+    cpu: round(Number(user) + Number(sys)),
+    gatewayCpu: round(gatewayCpu),
     puts: counts.puts,
     mbIn: round(counts.bytes / 1e6, 1),
     rc: p.status,
@@ -173,6 +181,7 @@ const ours = installed.find((t) => t.name === 's3ship');
 const machine = {
   date: new Date().toISOString().slice(0, 10),
   cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+  cores: os.cpus().length,
   memGiB: round(os.totalmem() / 2 ** 30, 0),
   kernel: os.release(),
   node: execFileSync(path.join(root, 'node_modules', '.bin', 'node'), ['--version'], {

@@ -98,7 +98,7 @@ export async function emptyBucket(gw, bucket) {
 }
 
 /** CPU ticks (user + system) used so far by the gateway's processes (radosgw, OSD, monitor). */
-function gatewayTicks() {
+export function gatewayTicks() {
   let pids = [];
   try {
     pids = execFileSync('pgrep', ['-x', 'radosgw|ceph-osd|ceph-mon'], { encoding: 'utf8' })

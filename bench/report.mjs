@@ -34,6 +34,27 @@ function standardRows(results) {
   return lines;
 }
 
+/**
+ * Where s3ship's wall time went, per scenario: its own CPU seconds, the gateway's, and how busy
+ * that kept the machine's cores. Near 100% the machine's CPU is the limit (on these runs the
+ * gateway shares it); far below, something waited (the network, the disk, a single thread).
+ */
+function timeRows(results, cores) {
+  const lines = [
+    '| s3ship | wall | s3ship CPU | gateway CPU | cores busy |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const s of SCENARIOS) {
+    const r = results.find((x) => x.tool === 's3ship' && x.scenario === s);
+    if (!r || r.cpu === undefined) continue;
+    const busy = (r.cpu + r.gatewayCpu) / (r.wall * cores);
+    lines.push(
+      `| ${s} | ${r.wall.toFixed(2)} s | ${r.cpu.toFixed(2)} s | ${r.gatewayCpu.toFixed(2)} s | ${(busy * 100).toFixed(0)}% of ${cores} |`,
+    );
+  }
+  return lines;
+}
+
 function growthRows(growth) {
   const lines = [
     '| run | files | wall | per file | peak RSS | PUTs |',
@@ -98,6 +119,8 @@ export function markdownReport(root, machine, results, scale) {
         `Before every run the harness waits for the gateway to go idle; fresh, edit1 and big-fresh are the median of ${machine.repeat ?? 1} runs (cold and big: one run).`,
         '',
         ...standardRows(results.standard),
+        '',
+        ...timeRows(results.standard, machine.cores ?? 1),
       ].join('\n');
   const re = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
   return current.replace(re, section(name, body));

@@ -4,7 +4,7 @@
  * exit code. The only file (with the action's) that reads process.argv and process.env.
  */
 import { parseCliArgs, HELP, type CliOptions } from './args.js';
-import { githubMasker } from './credentials/mask.js';
+import { debugLeak, githubMasker } from './credentials/mask.js';
 import { S3shipError, type ExitCode } from './errors.js';
 import { createReporter } from './report/create.js';
 import { detectReportKind } from './report/reporter.js';
@@ -87,6 +87,8 @@ async function deployOrPlan(options: CliOptions): Promise<ExitCode> {
     interrupt.abort(new S3shipError('INTERRUPTED', `Interrupted by ${signal}`));
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const leak = debugLeak(env.NODE_DEBUG);
+  if (leak) err(`warning: ${leak}`);
   return reportedRun(
     {
       load: () => loadFor(options),

@@ -23,3 +23,16 @@ export function githubMasker(env: Env, write: (line: string) => void): (secret: 
     write(`::add-mask::${escapeData(secret)}`);
   };
 }
+
+/**
+ * Node's own debug output is beyond s3ship's masking: with NODE_DEBUG=https (HTTPS endpoints)
+ * or NODE_DEBUG=net (plain HTTP) Node prints each request's options, headers included — the
+ * X-Amz-Security-Token among them — to stderr (measured on Node 24; `http` and `tls` do not).
+ * A warning, not an error: whoever set it may be debugging on purpose.
+ */
+export function debugLeak(nodeDebug: string | undefined): string | undefined {
+  const modules = (nodeDebug ?? '').toLowerCase().split(/[\s,]+/);
+  const risky = modules.filter((m) => m === 'https' || m === 'net' || m.includes('*'));
+  if (risky.length === 0) return undefined;
+  return `NODE_DEBUG=${nodeDebug} makes Node print request headers, session tokens included, into this log — unset NODE_DEBUG (or drop ${risky.join(', ')} from it) in CI`;
+}

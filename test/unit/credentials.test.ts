@@ -8,7 +8,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveCredentials, type CredentialsOptions } from '../../src/credentials.js';
 import { DEFAULT_CREDENTIALS, type CredentialsConfig } from '../../src/credentials/config.js';
-import { githubMasker } from '../../src/credentials/mask.js';
+import { debugLeak, githubMasker } from '../../src/credentials/mask.js';
 import { sessionNameFor } from '../../src/credentials/tokens.js';
 import { S3shipError } from '../../src/errors.js';
 import { parseSpecText } from '../../src/spec/load.js';
@@ -230,6 +230,16 @@ describe('secrets', () => {
     const elsewhere: string[] = [];
     githubMasker({}, (l) => elsewhere.push(l))('secret');
     expect(elsewhere).toEqual([]);
+  });
+
+  test('NODE_DEBUG that prints request headers is warned about; harmless values are not', () => {
+    expect(debugLeak('https')).toMatch(
+      /^NODE_DEBUG=https makes Node print request headers.*unset NODE_DEBUG/,
+    );
+    expect(debugLeak('fs,net')).toContain('drop net from it');
+    expect(debugLeak('*')).toBeDefined();
+    expect(debugLeak('http,tls,fs')).toBeUndefined();
+    expect(debugLeak(undefined)).toBeUndefined();
   });
 
   test('the environment secret and session token are masked before use', async () => {
