@@ -5,10 +5,10 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { compress } from './compress.js';
-import type { ResolvedSettings } from './settings.js';
+import type { ObjectSettings } from './config.js';
 
 /** Reads a whole file and applies the rule's compression, if any. */
-export async function readBody(absPath: string, settings: ResolvedSettings): Promise<Buffer> {
+export async function readBody(absPath: string, settings: ObjectSettings): Promise<Buffer> {
   const raw = await readFile(absPath);
   return settings.compress ? compress(raw, settings.compress) : raw;
 }

@@ -13,7 +13,8 @@ import { candidatePartSizes, ourPartSize, parseEtag } from './etag.js';
 import { digestBuffer, digestFile, digestFileParts, type Digest } from './hash.js';
 import type { LocalContent } from './plan.js';
 import type { LocalFile } from './scan.js';
-import { settingsResolver, type ResolvedSettings } from './settings.js';
+import { settingsResolver } from './settings.js';
+import type { ObjectSettings } from './config.js';
 import type { ObjectStore, RemoteObject } from './store/store.js';
 import { MD5_METADATA_KEY } from './upload.js';
 
@@ -44,7 +45,7 @@ export function createInspector(options: InspectOptions): Inspector {
 async function inspectOne(
   file: LocalFile,
   remote: RemoteObject | undefined,
-  settings: ResolvedSettings,
+  settings: ObjectSettings,
   options: InspectOptions,
 ): Promise<Omit<LocalContent, 'settings'>> {
   const { config } = options;

@@ -4,7 +4,7 @@
  * prints it and the executor carries it out without deciding anything again.
  */
 import type { Digest } from './hash.js';
-import type { ResolvedSettings } from './settings.js';
+import type { ObjectSettings } from './config.js';
 import { parseEtag } from './etag.js';
 import { isUnderPrefix } from './keys.js';
 import type { LocalFile } from './scan.js';
@@ -41,7 +41,7 @@ export interface PlanItem {
   /** The local file, for uploads and skips. */
   file?: LocalFile;
   /** Headers and settings the object gets (uploads). */
-  settings?: ResolvedSettings;
+  settings?: ObjectSettings;
   /** A human explanation, e.g. which part size matched. */
   detail?: string;
   /** MD5 of the upload bytes when the plan computed it; the executor checks the file still has it. */
@@ -60,7 +60,7 @@ export interface Plan {
 /** What is known about one local file's content when the plan is made. */
 export interface LocalContent {
   /** What the rules say about this file. */
-  settings: ResolvedSettings;
+  settings: ObjectSettings;
   /** Size of the bytes that would be uploaded (after compression). */
   uploadSize: number;
   /** Digest of those bytes, computed only when a remote object of the same size exists. */

@@ -1,16 +1,15 @@
 /**
- * What a file becomes on the store: its Content-Type and the settings the spec's rules give
- * it. Rules are ordered; every rule whose globs match applies, a later one overriding the
- * fields it sets (so a broad rule can come first and a specific one after it).
+ * What a file becomes on the store: the settings the spec's rules give it. Rules are ordered;
+ * every rule whose globs match applies, a later one overriding the fields it sets (so a broad
+ * rule can come first and a specific one after it). The Content-Type from the file name is
+ * added only for an upload (content-type.ts), so a deploy that uploads nothing never loads the
+ * MIME database.
  */
-import mime from 'mime-types';
 import picomatch from 'picomatch';
 import type { ObjectSettings, Rule } from './config.js';
 
-/** Settings of one object with its Content-Type always resolved. */
+/** Settings of one object with its Content-Type resolved: what the store is sent. */
 export type ResolvedSettings = ObjectSettings & { contentType: string };
-
-const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /** Glob options shared by every matcher: dotfiles are ordinary files (`.well-known/`). */
 export const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true };
@@ -23,7 +22,7 @@ export function compileGlobs(globs: readonly string[]): Matcher {
 }
 
 /** Compiles the rules once; the result maps a path relative to the source to its settings. */
-export function settingsResolver(rules: readonly Rule[]): (relPath: string) => ResolvedSettings {
+export function settingsResolver(rules: readonly Rule[]): (relPath: string) => ObjectSettings {
   const compiled = rules.map((rule) => ({ rule, matches: compileGlobs(rule.match) }));
   return (relPath) => {
     const merged: ObjectSettings = {};
@@ -33,13 +32,6 @@ export function settingsResolver(rules: readonly Rule[]): (relPath: string) => R
       Object.assign(merged, fields);
       if (metadata) merged.metadata = { ...merged.metadata, ...metadata };
     }
-    const contentType = merged.contentType ?? contentTypeOf(relPath);
-    return { ...merged, contentType };
+    return merged;
   };
-}
-
-/** Content-Type from the file name, from the mime-db database (never the host's files). */
-export function contentTypeOf(relPath: string): string {
-  const type = mime.contentType(relPath.slice(relPath.lastIndexOf('/') + 1));
-  return type === false ? DEFAULT_CONTENT_TYPE : type;
 }

@@ -55,8 +55,10 @@ export interface Uploaded {
 }
 
 export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Uploaded> {
-  const { file, settings } = item;
-  if (!file || !settings) throw new Error(`plan item ${item.key} has no file to upload`);
+  const { file } = item;
+  if (!file || !item.settings) throw new Error(`plan item ${item.key} has no file to upload`);
+  // The MIME database loads on the first upload only (a module import is cached after that).
+  const settings = (await import('./content-type.js')).withContentType(item.settings, file.relPath);
   const onDisk = !settings.compress && file.size >= ctx.multipart.threshold;
   if (onDisk) return uploadPartsFromDisk(item, file.absPath, file.size, settings, ctx);
   // A single PUT of a sizeable file holds it whole in memory: count it against the part budget.
