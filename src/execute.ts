@@ -139,9 +139,16 @@ class Run {
   async uploadAll(items: PlanItem[], phase: 'upload-assets' | 'upload-entries'): Promise<void> {
     if (items.length === 0) return;
     this.options.emit({ type: 'phase', phase, count: items.length });
-    // File tasks are bounded too, so at most `concurrency` files hold a buffer at once.
-    const files = pLimit(this.options.concurrency);
-    await Promise.all(items.map((item) => files(() => this.uploadOne(item))));
+    // File tasks are bounded too, so at most `concurrency` files hold a buffer at once; they
+    // are pulled from the list as tasks finish, not queued up front (a queued promise and
+    // closure per file grow with the tree: memory must stay flat at 200,000 files).
+    let next = 0;
+    const worker = async () => {
+      for (let item = items[next++]; item; item = items[next++]) await this.uploadOne(item);
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(this.options.concurrency, items.length) }, worker),
+    );
   }
 
   private async uploadOne(item: PlanItem): Promise<void> {

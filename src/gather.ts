@@ -25,24 +25,33 @@ export interface GatherOptions extends InspectOptions {
   onScanned?: (local: ScanResult) => void;
 }
 
+/**
+ * Listing pages are not pulled while more comparisons than this wait: at 200,000 files the
+ * listing outruns the hashing, and every queued comparison holds memory.
+ */
+const BACKLOG = 1000;
+
 export async function gather(options: GatherOptions): Promise<Gathered> {
   const inspect = createInspector(options);
   const remote = new Map<string, RemoteObject>();
   const content = new Map<string, LocalContent>();
-  const pending: Promise<unknown>[] = [];
+  const pending = new InFlight();
   /** The files still to compare; filled once the scan is done. */
   const mine = new Map<string, LocalFile>();
   const compare = (file: LocalFile, object: RemoteObject | undefined) => {
     mine.delete(file.key); // each file is compared once
-    pending.push(inspect(file, object).then((c) => content.set(file.key, c)));
+    pending.add(inspect(file, object).then((c) => content.set(file.key, c)));
   };
   const listing = (async () => {
     for await (const page of options.pages) {
-      for (const object of page) {
+      for (const listed of page) {
+        const file = mine.get(listed.key);
+        // Keyed by the local file's own key string: one string per key, not two.
+        const object = file ? { ...listed, key: file.key } : listed;
         remote.set(object.key, object);
-        const file = mine.get(object.key);
         if (file) compare(file, object);
       }
+      await pending.below(BACKLOG);
     }
   })();
   // A failed listing must not leave an unobserved rejection while the scan is awaited.
@@ -60,9 +69,43 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     await listing;
   } finally {
     // Never leave hashing running behind an error.
-    await Promise.allSettled(pending);
+    await pending.below(0);
   }
   for (const file of [...mine.values()]) compare(file, undefined);
-  await Promise.all(pending);
+  await pending.settled();
   return { local, remote, content };
+}
+
+/** Comparisons in flight, counted: a promise kept per file costs tens of MB at 200,000 files. */
+class InFlight {
+  private count = 0;
+  private failure: { error: unknown } | undefined;
+  private waiters: (() => void)[] = [];
+
+  add(work: Promise<unknown>): void {
+    this.count++;
+    work.then(
+      () => this.done(),
+      (error: unknown) => {
+        this.failure ??= { error };
+        this.done();
+      },
+    );
+  }
+
+  /** Resolves once at most `n` are in flight. */
+  async below(n: number): Promise<void> {
+    while (this.count > n) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves when none is in flight; rejects with the first failure, if any. */
+  async settled(): Promise<void> {
+    await this.below(0);
+    if (this.failure) throw this.failure.error;
+  }
+
+  private done(): void {
+    this.count--;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
 }

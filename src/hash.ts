@@ -18,10 +18,13 @@ export interface Digest {
   /** Bytes digested. */
   size: number;
   /** Multipart ETag (`hex-N`) per part size asked for. */
-  multipart: Map<number, string>;
+  multipart: ReadonlyMap<number, string>;
   /** MD5 of each part per part size, for verifying parts while uploading. */
-  partDigests: Map<number, Buffer[]>;
+  partDigests: ReadonlyMap<number, Buffer[]>;
 }
+
+/** For the (many) digests with no part sizes: one shared empty map, not two per file. */
+const NO_PARTS: ReadonlyMap<number, never> = new Map<number, never>();
 
 const CHUNK = 1024 * 1024;
 
@@ -122,8 +125,8 @@ async function readDigest(
         return {
           md5: hash('md5', bytes),
           size: bytes.length,
-          multipart: new Map(),
-          partDigests: new Map(),
+          multipart: NO_PARTS,
+          partDigests: NO_PARTS,
         };
       const d = new MultiDigester(partSizes, whole);
       d.update(bytes);

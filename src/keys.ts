@@ -14,7 +14,10 @@ export type KeyResult = { ok: true; key: string } | { ok: false; reason: string 
  * Refuses what could escape the prefix or be mis-keyed, with the reason.
  */
 export function keyFor(prefix: string, relativePath: string): KeyResult {
-  const posix = relativePath.split(path.sep).join('/').normalize('NFC');
+  // On POSIX the path already is the key: no new string per file (memory at 200,000 files).
+  const posix = (
+    path.sep === '/' ? relativePath : relativePath.split(path.sep).join('/')
+  ).normalize('NFC');
   const segments = posix.split('/');
   if (posix === '' || segments.some((s) => s === '' || s === '.' || s === '..')) {
     return { ok: false, reason: `path "${posix}" has an empty, "." or ".." segment` };

@@ -23,15 +23,24 @@ export function compileGlobs(globs: readonly string[]): Matcher {
 
 /** Compiles the rules once; the result maps a path relative to the source to its settings. */
 export function settingsResolver(rules: readonly Rule[]): (relPath: string) => ObjectSettings {
-  const compiled = rules.map((rule) => ({ rule, matches: compileGlobs(rule.match) }));
+  const compiled = rules.map((rule, index) => ({ rule, index, matches: compileGlobs(rule.match) }));
+  // Files that match the same rules share one (frozen) settings object: at 200,000 files an
+  // object per file would be memory for nothing.
+  const shared = new Map<string, ObjectSettings>();
   return (relPath) => {
-    const merged: ObjectSettings = {};
-    for (const { rule, matches } of compiled) {
-      if (!matches(relPath)) continue;
-      const { match: _match, metadata, ...fields } = rule;
-      Object.assign(merged, fields);
-      if (metadata) merged.metadata = { ...merged.metadata, ...metadata };
+    const matched = compiled.filter(({ matches }) => matches(relPath));
+    const id = matched.map(({ index }) => index).join(',');
+    let settings = shared.get(id);
+    if (!settings) {
+      const merged: ObjectSettings = {};
+      for (const { rule } of matched) {
+        const { match: _match, metadata, ...fields } = rule;
+        Object.assign(merged, fields);
+        if (metadata) merged.metadata = { ...merged.metadata, ...metadata };
+      }
+      settings = Object.freeze(merged);
+      shared.set(id, settings);
     }
-    return merged;
+    return settings;
   };
 }
