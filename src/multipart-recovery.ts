@@ -42,7 +42,7 @@ export async function abortUpload(
         }),
       );
       if (round >= ABORT_ROUNDS || !(await stillOpen(ctx, key, uploadId))) return;
-      await delay(ABORT_RECHECK_MS * round);
+      await delay(ABORT_RECHECK_MS * 2 ** (round - 1));
     }
   } catch (error) {
     const why =
@@ -55,8 +55,14 @@ export async function abortUpload(
   }
 }
 
-/** Aborts per upload, at most, and the pause before looking again (times the round). */
-const ABORT_ROUNDS = 4;
+/**
+ * Aborts per upload, at most, and the first pause before looking again (doubled each round:
+ * 0.5, 1, 2, 4, 8 s — about 15 s in all). Only an upload that keeps coming back waits that
+ * long. Four rounds over 3 s were not enough on a loaded 2-core CI machine: after a gateway
+ * frozen mid-part came back, a part it had already received was stored after the third abort
+ * (faults-gateway, "killed for 6 s", seen twice in clean-clone CI runs).
+ */
+const ABORT_ROUNDS = 6;
 const ABORT_RECHECK_MS = 500;
 
 /** Whether the store still lists the upload; false where it cannot say. */
