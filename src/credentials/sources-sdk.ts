@@ -4,6 +4,7 @@
  * loads this module only when one of them is tried, so a deploy with keys does not pay for it.
  */
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { describeProfile, profileFetch, profileFiles } from './profile.js';
 import type { Attempt, SourceContext } from './sources.js';
 import type { SessionCredentials } from './sts.js';
@@ -54,12 +55,7 @@ export async function fromProfile(ctx: SourceContext): Promise<Attempt> {
     kind: 'profile',
     label: described.label,
     roleArn: described.roleArn,
-    fetch: async () => {
-      const c = await fetch();
-      ctx.mask(c.secretAccessKey);
-      if (c.sessionToken) ctx.mask(c.sessionToken);
-      return c;
-    },
+    fetch: maskedFetch(fetch, ctx.mask),
     assumedArn: () => assumed,
   };
 }
@@ -75,12 +71,20 @@ export function fromDefaultChain(ctx: SourceContext): Attempt {
     kind: 'default',
     label: 'AWS SDK default chain (container or instance role, default profile)',
     roleArn: undefined,
-    fetch: async () => {
-      const c = await chain();
-      ctx.mask(c.secretAccessKey);
-      if (c.sessionToken) ctx.mask(c.sessionToken);
-      return c;
-    },
+    fetch: maskedFetch(chain, ctx.mask),
     assumedArn: () => undefined,
+  };
+}
+
+/** Every secret a fetch returns goes to the masker before anyone can print it. */
+function maskedFetch(
+  fetch: () => Promise<AwsCredentialIdentity>,
+  mask: (secret: string) => void,
+): () => Promise<AwsCredentialIdentity> {
+  return async () => {
+    const c = await fetch();
+    mask(c.secretAccessKey);
+    if (c.sessionToken) mask(c.sessionToken);
+    return c;
   };
 }
