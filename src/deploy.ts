@@ -127,8 +127,9 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
     // Settled before anything else is said, and before an error is explained (it names who).
-    const [described, outcome] = await Promise.all([opened, settle(gathered)]);
-    if (!outcome.ok) rethrowStoreError(outcome.error, target);
+    const [outcome] = await Promise.allSettled([gathered, opened]);
+    const described = await opened;
+    if (outcome.status === 'rejected') rethrowStoreError(outcome.reason, target);
     const { local, remote, content } = outcome.value;
     const plan = buildPlan({
       files: local.files,
@@ -193,17 +194,6 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     };
   } finally {
     (store as { destroy?: () => void }).destroy?.();
-  }
-}
-
-/** A promise's outcome as a value, so a failure can wait for other work before it is thrown. */
-async function settle<T>(
-  promise: Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-  try {
-    return { ok: true, value: await promise };
-  } catch (error) {
-    return { ok: false, error };
   }
 }
 

@@ -8,18 +8,13 @@
  * do (deploy.ts), so on AWS its round trip is hidden too.
  * https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
  */
-import { createRequire } from 'node:module';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { http, https } from '../node-http.js';
 import { readXml } from '../store/s3-xml.js';
 import { USER_AGENT } from '../version.js';
 import type { StsSettings } from './sts.js';
-
-// node:http through require: see store/s3-http.ts (its ES-module facade loads undici).
-const require = createRequire(import.meta.url);
-const http = require('node:http') as typeof import('node:http');
-const https = require('node:https') as typeof import('node:https');
 
 /** Who the credentials are, or why the store would not say. */
 export type CallerIdentity =

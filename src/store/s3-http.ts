@@ -12,7 +12,6 @@
  * Retries are not done here: the executor's retry loop handles them for both paths.
  */
 import type { Agent, IncomingHttpHeaders } from 'node:http';
-import { createRequire } from 'node:module';
 import { Hash } from '@smithy/hash-node';
 import { buildQueryString } from '@smithy/querystring-builder';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -21,14 +20,8 @@ import { escapeUri } from '@smithy/util-uri-escape';
 import { classifyError, codeForStatus } from './s3-errors.js';
 import { readXml } from './s3-xml.js';
 import type { StoreTarget } from './store.js';
+import { http, https } from '../node-http.js';
 import { USER_AGENT } from '../version.js';
-
-// `require`, not `import`: Node builds an ES-module facade for node:http by reading every export,
-// and one of them is a lazy getter that loads Node's bundled fetch (undici): 30–40 ms of every
-// run's startup, measured on Node 24. CommonJS loading skips the facade.
-const require = createRequire(import.meta.url);
-const http = require('node:http') as typeof import('node:http');
-const https = require('node:https') as typeof import('node:https');
 
 export interface S3HttpOptions {
   target: StoreTarget;
