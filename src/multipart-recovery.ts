@@ -3,9 +3,10 @@
  * create → parts → complete/abort sequence misses:
  *
  * - CreateMultipartUpload reached the store but its answer did not reach us (a reset, a
- *   timeout): the retry creates a second upload and the first one's id was never learnt. S3
- *   has no idempotency token for it, so after a retried create we list the key's open uploads
- *   and abort the ones the lost attempts made — those begun since our first attempt, allowing
+ *   timeout): the retry creates a second upload and the first one's id was never learnt — or
+ *   the retries give up (an outage) and no id is learnt at all. S3 has no idempotency token for
+ *   it, so after such a create, successful or not, we list the key's open uploads and abort the
+ *   ones the lost attempts made — those begun since our first attempt, allowing
  *   15 minutes for clock skew (SigV4 refuses requests skewed more than that, so a store's clock
  *   cannot be further off).
  * - AbortMultipartUpload reached the store but its answer was lost: the retry gets
@@ -58,9 +59,9 @@ export async function abortUpload(
 /**
  * Aborts per upload, at most, and the first pause before looking again (doubled each round:
  * 0.5, 1, 2, 4, 8 s — about 15 s in all). Only an upload that keeps coming back waits that
- * long. Four rounds over 3 s were not enough on a loaded 2-core CI machine: after a gateway
- * frozen mid-part came back, a part it had already received was stored after the third abort
- * (faults-gateway, "killed for 6 s", seen twice in clean-clone CI runs).
+ * long. (An upload left open in faults-gateway, "killed for 6 s", was first blamed on too few
+ * rounds; its real cause was a CreateMultipartUpload whose answer the outage cut and whose
+ * retries then gave up — see sweepLostUploads' callers in upload.ts.)
  */
 const ABORT_ROUNDS = 6;
 const ABORT_RECHECK_MS = 500;
@@ -78,14 +79,15 @@ async function stillOpen(ctx: RecoveryContext, key: string, uploadId: string): P
 }
 
 /**
- * After a CreateMultipartUpload that needed more than one attempt (first one at `firstAttemptAt`,
- * our clock): aborts the key's other open uploads begun since then, which the attempts whose
- * answers were lost created. Never fails the upload: at worst it warns.
+ * After a CreateMultipartUpload with an attempt whose answer was lost (first attempt at
+ * `firstAttemptAt`, our clock): aborts the key's open uploads begun since then other than
+ * `ours` (the one we learnt, if any attempt succeeded), which those lost attempts created.
+ * Never fails the upload: at worst it warns.
  */
 export async function sweepLostUploads(
   ctx: RecoveryContext,
   key: string,
-  ours: string,
+  ours: string | undefined,
   firstAttemptAt: number,
 ): Promise<void> {
   const list = ctx.store.listUploads?.bind(ctx.store);
@@ -96,7 +98,7 @@ export async function sweepLostUploads(
   } catch (error) {
     const why = error instanceof StoreError ? error.code : String(error);
     ctx.warn(
-      `Could not list the open multipart uploads of ${key} after a retried CreateMultipartUpload (${why}); one may be left open — a lifecycle rule with AbortIncompleteMultipartUpload removes it.`,
+      `Could not list the open multipart uploads of ${key} after a CreateMultipartUpload whose answer was lost (${why}); one may be left open — a lifecycle rule with AbortIncompleteMultipartUpload removes it.`,
     );
     return;
   }

@@ -14,7 +14,7 @@ import { abortUpload, sweepLostUploads } from './multipart-recovery.js';
 import type { PlanItem } from './plan.js';
 import type { LocalFile } from './scan.js';
 import type { ResolvedSettings } from './settings.js';
-import type { CompletedPart, ObjectStore } from './store/store.js';
+import { StoreError, type CompletedPart, type ObjectStore } from './store/store.js';
 
 /** User metadata key holding the MD5 of the uploaded bytes: proves equality when ETags cannot. */
 export const MD5_METADATA_KEY = 's3ship-md5';
@@ -175,13 +175,25 @@ async function uploadParts(
   // Not cancelled by a stop: the store may create the upload after the client gave up on the
   // answer, and an upload whose id we never learnt can never be aborted. Once we have the id,
   // a stop fails the parts and the catch below aborts it.
+  // An attempt whose answer was lost (reset, timeout, 5xx) may have created an upload we will
+  // never hear of — whether a later attempt succeeds or the create gives up (retries spent, or
+  // the deploy stopped while it waited to retry). Either way the key's uploads begun since are
+  // swept, patiently, so none is left open and billed.
   const firstAttemptAt = Date.now();
-  let attempts = 0;
-  const uploadId = await ctx.request('CreateMultipartUpload', item.key, () => {
-    attempts++;
-    return ctx.store.createMultipart({ key: item.key, settings, metadata });
-  });
-  if (attempts > 1) await sweepLostUploads(ctx, item.key, uploadId, firstAttemptAt);
+  let unsure = false;
+  let uploadId: string;
+  try {
+    uploadId = await ctx.request('CreateMultipartUpload', item.key, () =>
+      ctx.store.createMultipart({ key: item.key, settings, metadata }).catch((error: unknown) => {
+        unsure ||= mayHaveActed(error);
+        throw error;
+      }),
+    );
+  } catch (error) {
+    if (unsure) await sweepLostUploads(ctx, item.key, undefined, firstAttemptAt);
+    throw error;
+  }
+  if (unsure) await sweepLostUploads(ctx, item.key, uploadId, firstAttemptAt);
   const local = new AbortController();
   const onStop = () => local.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onStop, { once: true });
@@ -254,6 +266,12 @@ async function sendPart(
       );
     }),
   );
+}
+
+/** Whether a failed request may still have been carried out: no answer, or a server error. */
+function mayHaveActed(error: unknown): boolean {
+  const status = error instanceof StoreError ? error.details.status : undefined;
+  return status === undefined || status >= 500;
 }
 
 function checkUnchanged(item: PlanItem, md5: string): void {

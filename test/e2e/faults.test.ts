@@ -86,6 +86,32 @@ describe('faults between s3ship and the gateway', () => {
   );
 
   test(
+    'every CreateMultipartUpload answer lost: the uploads it made anyway are found and aborted',
+    async () => {
+      // The store creates the upload and the answer never arrives, on every attempt: the create
+      // gives up. Its id was never learnt, so only a sweep of the key's open uploads can find
+      // them (after the run, the bucket check requires that no upload is left open).
+      const r = await runClass(
+        'every CreateMultipartUpload answer lost',
+        () => [
+          {
+            match: { method: 'POST', target: /[?&]uploads(=|&|$)/ },
+            rate: 1,
+            fault: { kind: 'reset-response' },
+          },
+        ],
+        [13],
+      );
+      expect(r.failedRuns.length).toBe(r.runs);
+      expect(r.injected).toBeGreaterThanOrEqual(5);
+      expect(r.stderr.join('\n')).toMatch(
+        /aborted [1-9]\d* multipart upload\(s\) of \S+ that a CreateMultipartUpload made although its answer was lost/,
+      );
+    },
+    T,
+  );
+
+  test(
     '503 SlowDown with Retry-After: 1 — every such retry waits at least 1 s',
     async () => {
       const r = await runClass(
