@@ -60,10 +60,15 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   options.onScanned?.(local);
   const { owns } = options;
   for (const f of local.files) if (!owns || owns(f.key)) mine.set(f.key, f);
-  // Pages that arrived before the scan finished.
-  for (const [key, object] of remote) {
-    const file = mine.get(key);
-    if (file) compare(file, object);
+  // Pages that arrived before the scan finished: keyed again by the local file's key string
+  // (as the map's key, the listed one would stay alive beside it: 38 bytes × every early key).
+  for (const listed of [...remote.values()]) {
+    const file = mine.get(listed.key);
+    if (!file) continue;
+    const object = { ...listed, key: file.key };
+    remote.delete(listed.key);
+    remote.set(object.key, object);
+    compare(file, object);
   }
   try {
     await listing;

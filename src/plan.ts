@@ -65,6 +65,11 @@ export interface LocalContent {
   uploadSize: number;
   /** Digest of those bytes, computed only when a remote object of the same size exists. */
   digest?: Digest;
+  /**
+   * Set when inspection already proved the bytes equal to the remote object's (its listed
+   * ETag matched): how, for the plan's detail ('' when there is nothing to add). No digest then.
+   */
+  proven?: string;
   /** The MD5 s3ship stored in the object's metadata, read when the ETag did not prove equality. */
   storedMd5?: string;
 }
@@ -147,7 +152,10 @@ function compareOne(
       detail: `${remote.size} → ${content.uploadSize} bytes`,
     };
   }
-  const match = digestMatches(content, remote.etag);
+  const match: MatchResult =
+    content.proven === undefined
+      ? digestMatches(content, remote.etag)
+      : { equal: true, ...(content.proven ? { detail: content.proven } : {}) };
   if (match.equal)
     return {
       ...base,

@@ -23,8 +23,13 @@ export interface LocalFile {
   /** Path to read the bytes from. */
   absPath: string;
   size: number;
-  /** Modification time at scan; a read that finds another one means the file changed under us. */
-  mtimeMs?: number;
+  /**
+   * Modification time at scan, for files uploaded in parts straight from disk (a part read that
+   * finds another one means the file changed under us). Undefined for smaller files: they are
+   * read whole and their bytes checked against the plan's MD5, and a time per file is a boxed
+   * double (16 bytes) × 200,000 files.
+   */
+  mtimeMs?: number | undefined;
   /** Entry documents (HTML by default) are uploaded after every other file. */
   entry: boolean;
 }
@@ -51,6 +56,7 @@ export async function scanSource(config: DeployConfig): Promise<ScanResult> {
     exclude: compileGlobs(config.exclude),
     entry: compileGlobs(config.entryDocuments),
     followOutside: config.followOutsideSymlinks,
+    partsFromDisk: config.multipart.threshold,
     files: [],
     skipped: [],
   };
@@ -100,6 +106,8 @@ interface WalkContext {
   exclude: Matcher;
   entry: Matcher;
   followOutside: boolean;
+  /** Files from this size on are uploaded in parts read from disk (multipart threshold). */
+  partsFromDisk: number;
   files: LocalFile[];
   skipped: Skipped[];
 }
@@ -215,8 +223,10 @@ function visit(
     relPath,
     key: key.key,
     absPath: abs,
-    size: info.size,
-    mtimeMs: info.mtimeMs,
+    // Stats numbers are boxed doubles; Math.trunc hands back a small integer where the size
+    // fits one (below 1 GiB), stored unboxed in the record: 16 bytes less per file.
+    size: Math.trunc(info.size),
+    mtimeMs: info.size >= ctx.partsFromDisk ? info.mtimeMs : undefined,
     entry: ctx.entry(relPath),
   });
   return undefined;

@@ -9,7 +9,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 import { XMLBuilder } from 'fast-xml-parser';
 import type { ResolvedSettings } from '../settings.js';
 import { S3Http } from './s3-http.js';
-import { readXml } from './s3-xml.js';
+import { ownedString, readXml } from './s3-xml.js';
 import {
   StoreError,
   type CompletedPart,
@@ -235,8 +235,10 @@ export class S3Store implements ObjectStore {
   }
 }
 
+/** The ETag without its quotes, as a string of its own (a view would keep the quoted one). */
 function stripQuotes(etag: string): string {
-  return etag.replace(/^"|"$/g, '');
+  const bare = etag.replace(/^"|"$/g, '');
+  return bare === etag ? etag : ownedString(bare);
 }
 
 /** The object headers a rule's settings turn into, for PutObject on the lean path. */
