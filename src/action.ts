@@ -7,7 +7,6 @@
  * An input left empty does not override the spec: the action's inputs have no defaults in
  * action.yml for spec keys, so the spec file (or the built-in default) decides.
  */
-import './heap.js'; // first: sizes the heap before the rest is loaded
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

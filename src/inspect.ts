@@ -12,7 +12,7 @@ import type { DeployConfig } from './config.js';
 import { candidatePartSizes, ourPartSize, parseEtag } from './etag.js';
 import { digestBuffer, digestFile, digestFileParts, type Digest } from './hash.js';
 import type { LocalContent } from './plan.js';
-import type { LocalFile } from './scan.js';
+import { localPath, type LocalFile } from './scan.js';
 import { settingsResolver } from './settings.js';
 import type { ObjectSettings } from './config.js';
 import type { ObjectStore, RemoteObject } from './store/store.js';
@@ -38,7 +38,8 @@ export function createInspector(options: InspectOptions): Inspector {
     limit(async () => {
       options.signal?.throwIfAborted();
       const settings = resolve(file.relPath);
-      return { settings, ...(await inspectOne(file, remote, settings, options)) };
+      const found = await inspectOne(file, remote, settings, options);
+      return remote ? { settings, remote, ...found } : { settings, ...found };
     });
 }
 
@@ -52,19 +53,20 @@ async function inspectOne(
   if (settings.compress) {
     // The upload size of a compressed file is only known after compressing it.
     if (!remote) return { uploadSize: file.size };
-    const body = await readBody(file.absPath, settings);
+    const body = await readBody(localPath(file), settings);
     const digest = digestBuffer(body, partSizesFor(body.length, remote, config));
     return withStoredMd5(body.length, digest, remote, options);
   }
   if (!remote || remote.size !== file.size) return { uploadSize: file.size };
+  const at = localPath(file);
   const sizes = partSizesFor(file.size, remote, config);
-  const whole = () => digestFile(file.absPath, [], options.signal, file.size);
+  const whole = () => digestFile(at, [], options.signal, file.size);
   // Against a multipart ETag only part digests count: no whole-file MD5 unless needed later.
   const digest = sizes.length
-    ? await digestFileParts(file.absPath, sizes, options.signal, file.size)
+    ? await digestFileParts(at, sizes, options.signal, file.size)
     : await whole();
   return withStoredMd5(file.size, digest, remote, options, {
-    rehash: (exactPartSize) => digestFileParts(file.absPath, [exactPartSize], options.signal),
+    rehash: (exactPartSize) => digestFileParts(at, [exactPartSize], options.signal),
     whole,
   });
 }

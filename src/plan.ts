@@ -61,6 +61,8 @@ export interface Plan {
 export interface LocalContent {
   /** What the rules say about this file. */
   settings: ObjectSettings;
+  /** The listed object it was compared with; when absent, the plan looks in `remote`. */
+  remote?: RemoteObject;
   /** Size of the bytes that would be uploaded (after compression). */
   uploadSize: number;
   /** Digest of those bytes, computed only when a remote object of the same size exists. */
@@ -77,6 +79,10 @@ export interface LocalContent {
 export interface PlanInput {
   files: readonly LocalFile[];
   content: ReadonlyMap<string, LocalContent>;
+  /**
+   * Listed objects: those of files whose content does not name one, and every other one
+   * (stale when no local file has its key).
+   */
   remote: ReadonlyMap<string, RemoteObject>;
   prefix: string;
   delete: { enabled: boolean; max: number };
@@ -92,18 +98,21 @@ export interface PlanInput {
 
 export function buildPlan(input: PlanInput): Plan {
   const plan: Plan = { assets: [], entries: [], deletes: [], others: [] };
-  const localKeys = new Set<string>();
+  // Listed keys that a local file has: not stale. (Gather leaves none in `remote` for the
+  // files it compared, so this set stays small where a set of every local key would not.)
+  const local = new Set<string>();
   for (const file of input.files) {
-    localKeys.add(file.key);
+    if (input.remote.has(file.key)) local.add(file.key);
     if (input.owns && !input.owns(file.key)) continue;
     const content = input.content.get(file.key);
     if (!content) throw new Error(`buildPlan: no content entry for ${file.key}`);
-    const item = compareOne(file, content, input.remote.get(file.key), input.force);
+    const remote = content.remote ?? input.remote.get(file.key);
+    const item = compareOne(file, content, remote, input.force);
     if (item.action === 'skip') plan.others.push(item);
     else (file.entry ? plan.entries : plan.assets).push(item);
   }
   const stale = [...input.remote.values()].filter(
-    (o) => !localKeys.has(o.key) && isUnderPrefix(o.key, input.prefix),
+    (o) => !local.has(o.key) && isUnderPrefix(o.key, input.prefix),
   );
   planDeletes(plan, stale, input);
   return plan;

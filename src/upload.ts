@@ -12,7 +12,7 @@ import type { CleanupRunner, RequestRunner } from './execute.js';
 import { digestBuffer, digestFile, md5Base64 } from './hash.js';
 import { abortUpload, sweepLostUploads } from './multipart-recovery.js';
 import type { PlanItem } from './plan.js';
-import type { LocalFile } from './scan.js';
+import { localPath, type LocalFile } from './scan.js';
 import type { ResolvedSettings } from './settings.js';
 import { StoreError, type CompletedPart, type ObjectStore } from './store/store.js';
 
@@ -60,7 +60,7 @@ export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Up
   // The MIME database loads on the first upload only (a module import is cached after that).
   const settings = (await import('./content-type.js')).withContentType(item.settings, file.relPath);
   const onDisk = !settings.compress && file.size >= ctx.multipart.threshold;
-  if (onDisk) return uploadPartsFromDisk(item, file.absPath, file.size, settings, ctx);
+  if (onDisk) return uploadPartsFromDisk(item, localPath(file), file.size, settings, ctx);
   // A single PUT of a sizeable file holds it whole in memory: count it against the part budget.
   if (!settings.compress && file.size > LARGE_BODY) {
     return ctx.partBuffers(() => uploadWhole(item, file, settings, ctx));
@@ -78,7 +78,7 @@ async function uploadWhole(
   settings: ResolvedSettings,
   ctx: UploadContext,
 ): Promise<Uploaded> {
-  const body = await readBody(file.absPath, settings).catch((error: unknown) => {
+  const body = await readBody(localPath(file), settings).catch((error: unknown) => {
     throw new FileChangedError(`cannot read ${file.relPath}: ${(error as Error).message}`);
   });
   if (!settings.compress && body.length !== file.size) {

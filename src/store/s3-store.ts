@@ -47,12 +47,17 @@ export class S3Store implements ObjectStore {
   }
 
   /** ListObjectsV2 pages through the lean path; each page is handed on as it arrives. */
-  async *list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject[]> {
+  async *list(
+    prefix: string,
+    signal?: AbortSignal,
+    startAfter?: string,
+  ): AsyncIterable<RemoteObject[]> {
     let token: string | undefined;
     do {
       const query: Record<string, string> = { 'list-type': '2' };
       if (prefix) query.prefix = prefix;
       if (token) query['continuation-token'] = token;
+      else if (startAfter !== undefined) query['start-after'] = startAfter;
       const response = await this.http.send({
         operation: 'ListObjectsV2',
         method: 'GET',

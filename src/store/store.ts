@@ -58,8 +58,12 @@ export interface StoreTarget {
 
 export interface ObjectStore {
   readonly target: StoreTarget;
-  /** Lists every object under the prefix, a page at a time (ListObjectsV2). */
-  list(prefix: string, signal?: AbortSignal): AsyncIterable<RemoteObject[]>;
+  /**
+   * Lists every object under the prefix, a page at a time (ListObjectsV2), in key order; with
+   * `startAfter`, only the keys after it (S3 `start-after`: a listing resumed after a failure).
+   * A store that ignores it lists from the start again: callers take a key seen twice in stride.
+   */
+  list(prefix: string, signal?: AbortSignal, startAfter?: string): AsyncIterable<RemoteObject[]>;
   head(
     key: string,
     options?: { partNumber?: number; signal?: AbortSignal },

@@ -70,15 +70,29 @@ export class MemoryStore implements ObjectStore {
     return this.calls.filter((c) => c.operation === operation).length;
   }
 
-  async *list(prefix: string): AsyncIterable<RemoteObject[]> {
-    const keys = [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+  /** Set to play a store that ignores `start-after` (lists from the start again). */
+  ignoresStartAfter = false;
+  /** Set to hand every listing page on twice: keys repeated, as such a store does. */
+  repeatsPages = false;
+
+  async *list(
+    prefix: string,
+    _signal?: AbortSignal,
+    startAfter?: string,
+  ): AsyncIterable<RemoteObject[]> {
+    const after = this.ignoresStartAfter ? undefined : startAfter;
+    const keys = [...this.objects.keys()]
+      .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
+      .sort();
     for (let i = 0; i < keys.length; i += 1000) {
-      yield await this.op('ListObjectsV2', prefix, () =>
+      const page = await this.op('ListObjectsV2', prefix, () =>
         keys.slice(i, i + 1000).map((key) => {
           const o = this.objects.get(key)!;
           return { key, size: o.body.length, etag: o.etag };
         }),
       );
+      yield page;
+      if (this.repeatsPages) yield page.map((o) => ({ ...o }));
     }
   }
 

@@ -9,7 +9,7 @@ const MiB = 1024 * 1024;
 const settings = { contentType: 'text/plain' };
 
 function file(key: string, size: number, entry = false): LocalFile {
-  return { relPath: key, key, absPath: `/src/${key}`, size, entry };
+  return { relPath: key, key, root: '/src', size, entry };
 }
 
 function input(
