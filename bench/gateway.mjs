@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
   S3Client,
@@ -78,6 +79,11 @@ export async function createBucket(gw, name) {
     .slice(0, 63);
   await gw.client.send(new CreateBucketCommand({ Bucket: bucket }));
   return bucket;
+}
+
+/** Deletes one object (the big file, so that the next `big` repetition adds it again). */
+export async function deleteObject(gw, bucket, key) {
+  await gw.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
 /** Deletes every object and the bucket, so the in-RAM store has room for the next tool. */

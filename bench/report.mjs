@@ -116,7 +116,7 @@ export function markdownReport(root, machine, results, scale) {
       ].join('\n')
     : [
         where,
-        `Before every run the harness waits for the gateway to go idle; fresh, edit1 and big-fresh are the median of ${machine.repeat ?? 1} runs (cold and big: one run).`,
+        `Before every run the harness waits for the gateway to go idle; fresh, edit1, big and big-fresh are the median of ${machine.repeat ?? 1} runs (cold: one run).`,
         '',
         ...standardRows(results.standard),
         '',
