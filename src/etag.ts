@@ -33,6 +33,25 @@ export interface ParsedEtag {
 /** Parses an ETag as the store returns it (quoted or not). */
 const MD5_ETAG = /^\s*(?:W\/)?"?([0-9a-fA-F]{32})(?:-(\d+))?"?\s*$/;
 
+/**
+ * When an ETag proves local bytes equal to the object's: how (a detail for the plan; '' for a
+ * plain MD5 match). Undefined when it does not. `digest` holds the local whole-file MD5 (if
+ * computed) and the multipart ETag per part size tried.
+ */
+export function etagProof(
+  digest: { md5: string | undefined; multipart: ReadonlyMap<number, string> },
+  rawEtag: string,
+): string | undefined {
+  const etag = parseEtag(rawEtag);
+  if (!etag.md5Shaped) return undefined;
+  if (etag.parts === undefined) return etag.hex === digest.md5 ? '' : undefined;
+  for (const [partSize, value] of digest.multipart) {
+    if (value === `${etag.hex}-${etag.parts}`)
+      return `multipart ETag matched with ${partSize / MiB} MiB parts`;
+  }
+  return undefined;
+}
+
 export function parseEtag(raw: string): ParsedEtag {
   // The common case in one match (called for every listed object that has a local file).
   const quick = MD5_ETAG.exec(raw);

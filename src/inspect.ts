@@ -9,7 +9,7 @@ import os from 'node:os';
 import pLimit from 'p-limit';
 import { readBody } from './body.js';
 import type { DeployConfig } from './config.js';
-import { candidatePartSizes, ourPartSize, parseEtag } from './etag.js';
+import { candidatePartSizes, etagProof, ourPartSize, parseEtag } from './etag.js';
 import { digestBuffer, digestFile, digestFileParts, type Digest } from './hash.js';
 import type { LocalContent } from './plan.js';
 import { localPath, type LocalFile } from './scan.js';
@@ -79,21 +79,6 @@ function partSizesFor(size: number, remote: RemoteObject, config: DeployConfig):
 }
 
 /**
- * When the listed ETag proves the bytes equal: how (the plan's detail; '' for a plain MD5).
- * Undefined when it does not.
- */
-function provenByEtag(digest: Digest, remote: RemoteObject): string | undefined {
-  const etag = parseEtag(remote.etag);
-  if (!etag.md5Shaped) return undefined;
-  if (etag.parts === undefined) return etag.hex === digest.md5 ? '' : undefined;
-  for (const [partSize, value] of digest.multipart) {
-    if (value === `${etag.hex}-${etag.parts}`)
-      return `multipart ETag matched with ${partSize / 1048576} MiB parts`;
-  }
-  return undefined;
-}
-
-/**
  * Content proven equal keeps no digest: the plan only needs the verdict, and at 200,000
  * unchanged files a digest and its hex string per file were ~20 MB of the live heap.
  */
@@ -118,7 +103,7 @@ async function withStoredMd5(
     whole: () => Promise<Digest>;
   },
 ): Promise<Omit<LocalContent, 'settings'>> {
-  const how = provenByEtag(digest, remote);
+  const how = etagProof(digest, remote.etag);
   if (how !== undefined) return proven(uploadSize, how);
   const multipart = parseEtag(remote.etag).parts !== undefined;
   const head = await options.store.head(remote.key, {
@@ -129,7 +114,7 @@ async function withStoredMd5(
   const storedMd5 = head.metadata[MD5_METADATA_KEY];
   const exact = head.partsCount !== undefined && head.size < uploadSize ? head.size : undefined;
   if (again && exact !== undefined && !digest.multipart.has(exact)) {
-    const exactHow = provenByEtag(await again.rehash(exact), remote);
+    const exactHow = etagProof(await again.rehash(exact), remote.etag);
     if (exactHow !== undefined) return proven(uploadSize, exactHow);
   }
   if (storedMd5 && digest.md5 === undefined && again) {

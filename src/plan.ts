@@ -5,7 +5,7 @@
  */
 import type { Digest } from './hash.js';
 import type { ObjectSettings } from './config.js';
-import { parseEtag } from './etag.js';
+import { etagProof, parseEtag } from './etag.js';
 import { isUnderPrefix } from './keys.js';
 import type { LocalFile } from './scan.js';
 import type { RemoteObject } from './store/store.js';
@@ -161,10 +161,8 @@ function compareOne(
       detail: `${remote.size} → ${content.uploadSize} bytes`,
     };
   }
-  const match: MatchResult =
-    content.proven === undefined
-      ? digestMatches(content, remote.etag)
-      : { equal: true, ...(content.proven ? { detail: content.proven } : {}) };
+  const match =
+    content.proven === undefined ? digestMatches(content, remote.etag) : equalBy(content.proven);
   if (match.equal)
     return {
       ...base,
@@ -183,22 +181,17 @@ function compareOne(
 type MatchResult =
   { equal: true; detail?: string } | { equal: false; reason: Reason; detail?: string };
 
+/** Equal, proven as `how` says ('' when there is nothing to add). */
+function equalBy(how: string): MatchResult {
+  return how ? { equal: true, detail: how } : { equal: true };
+}
+
 function digestMatches(content: LocalContent, rawEtag: string): MatchResult {
   const { digest, storedMd5 } = content;
   const etag = parseEtag(rawEtag);
   if (digest) {
-    if (etag.md5Shaped && etag.parts === undefined && etag.hex === digest.md5)
-      return { equal: true };
-    if (etag.md5Shaped && etag.parts !== undefined) {
-      for (const [partSize, value] of digest.multipart) {
-        if (value === `${etag.hex}-${etag.parts}`) {
-          return {
-            equal: true,
-            detail: `multipart ETag matched with ${partSize / 1048576} MiB parts`,
-          };
-        }
-      }
-    }
+    const how = etagProof(digest, rawEtag);
+    if (how !== undefined) return equalBy(how);
     if (storedMd5 !== undefined && storedMd5 === digest.md5) {
       return { equal: true, detail: 'MD5 stored in object metadata matched' };
     }
