@@ -4,8 +4,8 @@
  * candidate, fed from the same chunks).
  */
 import { createHash, hash, type Hash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { readInto } from './body.js';
 import { multipartEtag } from './etag.js';
 import { digestPartsOnPool, POOL_MIN_BYTES } from './hash-pool.js';
 
@@ -182,18 +182,8 @@ let scratch: Buffer | undefined;
  */
 function readSmall(filePath: string): Buffer | undefined {
   scratch ??= Buffer.allocUnsafe(CHUNK + 1);
-  const fd = openSync(filePath, 'r');
-  try {
-    let filled = 0;
-    for (;;) {
-      const n = readSync(fd, scratch, filled, scratch.length - filled, null);
-      if (n === 0) return scratch.subarray(0, filled);
-      filled += n;
-      if (filled === scratch.length) return undefined;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  const filled = readInto(filePath, scratch);
+  return filled === scratch.length ? undefined : scratch.subarray(0, filled);
 }
 
 export function md5Base64(hex: string): string {

@@ -53,7 +53,7 @@ async function inspectOne(
   if (settings.compress) {
     // The upload size of a compressed file is only known after compressing it.
     if (!remote) return { uploadSize: file.size };
-    const body = await readBody(localPath(file), settings);
+    const body = await readBody(localPath(file), settings, file.size);
     const digest = digestBuffer(body, partSizesFor(body.length, remote, config));
     return withStoredMd5(body.length, digest, remote, options);
   }

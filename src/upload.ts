@@ -54,11 +54,15 @@ export interface Uploaded {
   bytes: number;
 }
 
+let contentTypes: Promise<typeof import('./content-type.js')> | undefined;
+
 export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Uploaded> {
   const { file } = item;
   if (!file || !item.settings) throw new Error(`plan item ${item.key} has no file to upload`);
-  // The MIME database loads on the first upload only (a module import is cached after that).
-  const settings = (await import('./content-type.js')).withContentType(item.settings, file.relPath);
+  // The MIME database loads on the first upload only; later uploads reuse the loaded module
+  // without going through the module loader again.
+  contentTypes ??= import('./content-type.js');
+  const settings = (await contentTypes).withContentType(item.settings, file.relPath);
   const onDisk = !settings.compress && file.size >= ctx.multipart.threshold;
   if (onDisk) return uploadPartsFromDisk(item, localPath(file), file.size, settings, ctx);
   // A single PUT of a sizeable file holds it whole in memory: count it against the part budget.
@@ -78,7 +82,7 @@ async function uploadWhole(
   settings: ResolvedSettings,
   ctx: UploadContext,
 ): Promise<Uploaded> {
-  const body = await readBody(localPath(file), settings).catch((error: unknown) => {
+  const body = await readBody(localPath(file), settings, file.size).catch((error: unknown) => {
     throw new FileChangedError(`cannot read ${file.relPath}: ${(error as Error).message}`);
   });
   if (!settings.compress && body.length !== file.size) {
