@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import {
   ensureGateway,
   createBucket,
+  collectGarbage,
   deleteObject,
   emptyBucket,
   logMark,
@@ -67,6 +68,7 @@ async function measure(tool, src, bucket, scenario) {
     .replaceAll('{ak}', gw.env.AWS_ACCESS_KEY_ID)
     .replaceAll('{sk}', gw.env.AWS_SECRET_ACCESS_KEY);
   const timeFile = path.join(work, 'time.txt');
+  collectGarbage();
   await settle();
   const mark = logMark(gw);
   const ticks = gatewayTicks();

@@ -86,6 +86,22 @@ export async function deleteObject(gw, bucket, key) {
   await gw.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
+/**
+ * Frees the data of deleted and overwritten objects now. The gateway frees it later, in its
+ * garbage collector (every 30 s here, see scripts/rgw-up.sh): left alone, freeing a replaced
+ * 256 MiB object lands in the middle of whichever run comes next and bills that run for the
+ * gateway's CPU (the same 256 MiB upload measured 2.0, 3.1 and 3.7 s in a row from that alone).
+ */
+export function collectGarbage() {
+  execFileSync(
+    'timeout',
+    ['120', 'radosgw-admin', '-c', path.join(CEPH_DIR, 'ceph.conf'), '-n', 'client.admin'].concat(
+      ['gc', 'process', '--include-all'],
+    ),
+    { stdio: 'ignore' },
+  );
+}
+
 /** Deletes every object and the bucket, so the in-RAM store has room for the next tool. */
 export async function emptyBucket(gw, bucket) {
   let token;
@@ -101,6 +117,7 @@ export async function emptyBucket(gw, bucket) {
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   await gw.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  collectGarbage();
 }
 
 /** CPU ticks (user + system) used so far by the gateway's processes (radosgw, OSD, monitor). */

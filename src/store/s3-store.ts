@@ -32,6 +32,8 @@ export interface S3StoreOptions {
   clockOffsetMs?: number;
   /** Milliseconds a request may make no progress before it fails with ETIMEDOUT. */
   idleTimeoutMs?: number;
+  /** Keys per listing page (`max-keys`); the store's own default (1,000) when unset. */
+  listPageSize?: number;
 }
 
 /** Request bodies (CompleteMultipartUpload, DeleteObjects): the library escapes keys. */
@@ -40,34 +42,56 @@ const xmlOut = new XMLBuilder({ ignoreAttributes: true });
 export class S3Store implements ObjectStore {
   readonly target: StoreTarget;
   private readonly http: S3Http;
+  private readonly listPageSize: number | undefined;
 
   constructor(options: S3StoreOptions) {
     this.target = options.target;
+    this.listPageSize = options.listPageSize;
     this.http = new S3Http(options);
   }
 
-  /** ListObjectsV2 pages through the lean path; each page is handed on as it arrives. */
+  /**
+   * ListObjectsV2 pages through the lean path; each page is handed on as it arrives, and the
+   * next one is asked for before this one is handed on. The store then works on page n + 1
+   * while the caller compares page n: asked for only when the caller came back, page 2 of a
+   * 2,000-file deploy started 300+ ms after page 1 arrived (the caller was hashing page 1's
+   * files), for a request the gateway answers in ~40 ms. One page ahead at most, so the
+   * caller's backpressure still holds.
+   */
   async *list(
     prefix: string,
     signal?: AbortSignal,
     startAfter?: string,
   ): AsyncIterable<RemoteObject[]> {
-    let token: string | undefined;
-    do {
+    // Stops the page read ahead when the caller stops early (an error, or it found enough).
+    const unread = new AbortController();
+    const pageSignal = signal ? AbortSignal.any([signal, unread.signal]) : unread.signal;
+    const fetchPage = async (token: string | undefined): Promise<ListPage> => {
       const query: Record<string, string> = { 'list-type': '2' };
       if (prefix) query.prefix = prefix;
+      if (this.listPageSize) query['max-keys'] = String(this.listPageSize);
       if (token) query['continuation-token'] = token;
       else if (startAfter !== undefined) query['start-after'] = startAfter;
       const response = await this.http.send({
         operation: 'ListObjectsV2',
         method: 'GET',
         query,
-        signal,
+        signal: pageSignal,
       });
-      const page = parseListPage(response.body);
-      yield page.objects;
-      token = page.next;
-    } while (token);
+      return parseListPage(response.body);
+    };
+    let next: Promise<ListPage> | undefined = fetchPage(undefined);
+    try {
+      while (next) {
+        const page: ListPage = await next;
+        next = page.next ? fetchPage(page.next) : undefined;
+        // Awaited on the next turn; a caller that stops first never awaits it.
+        next?.catch(() => undefined);
+        yield page.objects;
+      }
+    } finally {
+      if (next) unread.abort(new Error('listing stopped early: the page read ahead is not needed'));
+    }
   }
 
   async head(

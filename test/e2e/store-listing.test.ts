@@ -1,7 +1,9 @@
 /**
  * The listing on the real gateway: pages of ListObjectsV2 in key order, and `start-after` — a
  * listing resumed after a failure continues after the last key it handed on instead of listing
- * everything again (the retrying listing keeps no set of the keys seen).
+ * everything again (the retrying listing keeps no set of the keys seen). The store asks for
+ * the next page before handing on the current one: with pages of two keys, every key still
+ * arrives once and in order, and a caller that stops early is not left with a failing request.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -11,6 +13,8 @@ import { createTestBucket, deleteTestBucket, testGateway } from '../support/s3.j
 
 let bucket: string;
 let store: S3Store;
+/** The same bucket in pages of two keys. */
+let paged: S3Store;
 // In UTF-8 byte order: 'é' (0xC3 0xA9) sorts after 'z'.
 const keys = ['site/a.html', 'site/b/c.js', 'site/b/d.css', 'site/z z.txt', 'site/é.txt'];
 
@@ -23,12 +27,14 @@ beforeAll(async () => {
     region: gw.region,
     endpoint: gw.endpoint,
   };
-  store = new S3Store({
+  const options = {
     target,
     pathStyle: true,
     credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
     maxSockets: 2,
-  });
+  };
+  store = new S3Store(options);
+  paged = new S3Store({ ...options, listPageSize: 2 });
   for (const key of [...keys, 'other/x.txt']) {
     await store.put({
       key,
@@ -42,6 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   store.destroy();
+  paged.destroy();
   await deleteTestBucket(bucket);
 });
 
@@ -62,6 +69,40 @@ test('start-after resumes after that key, even one not in the bucket', async () 
   expect(await listed('site/b/cz')).toEqual(['site/b/d.css', 'site/z z.txt', 'site/é.txt']);
   expect(await listed('site/z z.txt')).toEqual(['site/é.txt']);
   expect(await listed('site/é.txt')).toEqual([]);
+});
+
+test('pages read ahead: every key once, in order, page by page', async () => {
+  const pages: string[][] = [];
+  for await (const page of paged.list('site/')) pages.push(page.map((o) => o.key));
+  expect(pages).toEqual([keys.slice(0, 2), keys.slice(2, 4), keys.slice(4)]);
+  const resumed: string[] = [];
+  for await (const page of paged.list('site/', undefined, 'site/a.html'))
+    resumed.push(...page.map((o) => o.key));
+  expect(resumed).toEqual(keys.slice(1));
+});
+
+test('a caller that stops after the first page stops the page read ahead, and nothing fails', async () => {
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  try {
+    for (let i = 0; i < 5; i++) {
+      const first: string[] = [];
+      for await (const page of paged.list('site/')) {
+        first.push(...page.map((o) => o.key));
+        break;
+      }
+      expect(first).toEqual(keys.slice(0, 2));
+    }
+    // The sockets are free again: a whole listing on the same store still completes.
+    const all: string[] = [];
+    for await (const page of paged.list('site/')) all.push(...page.map((o) => o.key));
+    expect(all).toEqual(keys);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rejections).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onRejection);
+  }
 });
 
 function md5Base64(text: string): string {
