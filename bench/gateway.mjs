@@ -95,9 +95,11 @@ export async function deleteObject(gw, bucket, key) {
 export function collectGarbage() {
   execFileSync(
     'timeout',
-    ['120', 'radosgw-admin', '-c', path.join(CEPH_DIR, 'ceph.conf'), '-n', 'client.admin'].concat(
-      ['gc', 'process', '--include-all'],
-    ),
+    ['120', 'radosgw-admin', '-c', path.join(CEPH_DIR, 'ceph.conf'), '-n', 'client.admin'].concat([
+      'gc',
+      'process',
+      '--include-all',
+    ]),
     { stdio: 'ignore' },
   );
 }
