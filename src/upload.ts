@@ -43,6 +43,16 @@ export function partBufferLimit(partSize: number): LimitFunction {
   return pLimit(Math.max(2, Math.floor(PART_MEMORY_BYTES / partSize)));
 }
 
+/**
+ * Parts are read from disk two at a time, in part order. Started together, the 16 reads of
+ * 8 MiB that 16 parts in flight ask for share the four threads of libuv's pool, and each
+ * read's stat and close queue behind the others' reads: the first part was ready to send only
+ * ~165 ms after the upload began, with the store idle. Two at a time, the first is ready in a
+ * few milliseconds, and reading still outruns any store (8 MiB from the page cache in ~5 ms,
+ * against ~55 ms to send it at 150 MB/s).
+ */
+const partReads = pLimit(2);
+
 export class FileChangedError extends Error {
   override readonly name = 'FileChangedError';
 }
@@ -122,7 +132,8 @@ async function uploadPartsFromDisk(
   ctx: UploadContext,
 ): Promise<Uploaded> {
   const seen = { size, mtimeMs: item.file?.mtimeMs };
-  const readPart = (offset: number, length: number) => readRange(absPath, offset, length, seen);
+  const readPart = (offset: number, length: number) =>
+    partReads(() => readRange(absPath, offset, length, seen));
   // Each part's MD5 is computed once, as the part is read for sending (Content-MD5), and every
   // read checks the file is still what the scan saw. A whole-file MD5 would cost another pass
   // over a file that may be gigabytes; it is worth it only where the ETag will not be an MD5
