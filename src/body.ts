@@ -69,7 +69,7 @@ export interface Seen {
 }
 
 /**
- * Reads `length` bytes at `offset`. Fails when the file is no longer what the scan saw (size or
+ * Reads `length` bytes at `offset` (into `into` when given and big enough). Fails when the file is no longer what the scan saw (size or
  * modification time): a part read from a file being rewritten must never be published.
  */
 export async function readRange(
@@ -77,10 +77,13 @@ export async function readRange(
   offset: number,
   length: number,
   seen?: Seen,
+  into?: Buffer,
 ): Promise<Buffer> {
   const handle = await open(absPath, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(length);
+    // Into the caller's (reused) buffer when it has room: see part-pool.ts.
+    const buffer =
+      into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);

@@ -42,6 +42,8 @@ export interface RunDeps {
   now?: () => number;
   /** Told every secret s3ship gets hold of, before anything could print it (GitHub ::add-mask::). */
   mask?: (secret: string) => void;
+  /** Local keys per parallel listing range (tests cut small trees into many ranges). */
+  keysPerRange?: number;
 }
 
 export interface RunResult {
@@ -116,7 +118,8 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     const gathered = gather({
       config,
       store: reads,
-      pages: reads.list(target.prefix, deps.signal),
+      list: (startAfter) => reads.list(target.prefix, deps.signal, startAfter),
+      ...(deps.keysPerRange ? { keysPerRange: deps.keysPerRange } : {}),
       owns,
       onScanned: (scanned) =>
         void opened.then(() => {

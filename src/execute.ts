@@ -7,7 +7,8 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AimdLimit, isThrottle } from './adaptive.js';
-import { partBufferLimit, uploadFile } from './upload.js';
+import { PartPool } from './part-pool.js';
+import { partBufferLimit, partsHeld, uploadFile } from './upload.js';
 import { retryEvent, type EventSink } from './events.js';
 import { explainStoreError } from './explain.js';
 import type { Plan, PlanItem } from './plan.js';
@@ -71,6 +72,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
 class Run {
   private readonly limit: LimitFunction;
   private readonly partBuffers: LimitFunction;
+  private readonly partPool: PartPool;
   /** Narrows `limit` while the store throttles (never above `concurrency`): see adaptive.ts. */
   private readonly adaptive: AimdLimit;
   private readonly stop = new AbortController();
@@ -80,6 +82,7 @@ class Run {
   constructor(private readonly options: ExecuteOptions) {
     this.limit = pLimit(options.concurrency);
     this.partBuffers = partBufferLimit(options.multipart.partSize);
+    this.partPool = new PartPool(partsHeld(options.multipart.partSize));
     this.adaptive = new AimdLimit({
       max: options.concurrency,
       onChange: ({ limit, newLow, cause }) => {
@@ -160,6 +163,7 @@ class Run {
         request: this.request,
         cleanup: this.cleanup,
         partBuffers: this.partBuffers,
+        partPool: this.partPool,
         signal: this.stop.signal,
         warn: (message) => this.options.emit({ type: 'warning', message }),
       });

@@ -2,9 +2,16 @@
  * Everything the plan needs, with the slow parts overlapped: the local scan and the remote
  * listing run at once, and each listing page is compared as it arrives — files whose remote
  * object has their size are hashed while the next page is still on its way (a store lists
- * 1,000 keys per request, and the Ceph gateway takes ~200 ms for each). Files with no remote
- * object are known only after the last page; they need no hashing.
+ * 1,000 keys per request). Files with no remote object are known only after the last page;
+ * they need no hashing.
+ *
+ * Large trees are listed in key ranges at once (key-ranges.ts): the listing starts from the
+ * first key as soon as the deploy starts; once the scan is done, the keys above what it has
+ * reached are cut into ranges at local keys, each listed by its own chain of requests, and the
+ * first chain stops at the first cut. A repeated key is harmless (see `remote` below), and a
+ * store that ignores `start-after` is noticed on a range's first key and listed by one chain.
  */
+import { compareKeys, cutPoints } from './key-ranges.js';
 import { createInspector, type InspectOptions } from './inspect.js';
 import type { LocalContent } from './plan.js';
 import { scanSource, type LocalFile, type ScanResult } from './scan.js';
@@ -22,8 +29,10 @@ export interface Gathered {
 }
 
 export interface GatherOptions extends InspectOptions {
-  /** Lists the objects under the prefix, a page at a time. */
-  pages: AsyncIterable<RemoteObject[]>;
+  /** Lists the objects under the prefix after `startAfter` (from the first when unset). */
+  list: (startAfter?: string) => AsyncIterable<RemoteObject[]>;
+  /** Local keys per listing range (tests make it small). */
+  keysPerRange?: number;
   /** Which local files this run compares (a shard's share); all when unset. */
   owns?: ((key: string) => boolean) | undefined;
   /** Called once the local tree is known (for warnings and progress). */
@@ -36,6 +45,24 @@ export interface GatherOptions extends InspectOptions {
  */
 const BACKLOG = 1000;
 
+/**
+ * Listing ranges: four pages of local keys each, at most eight chains at once. A 2,000-file
+ * tree is listed by one chain as before; 20,000 files by five; 200,000 by eight.
+ */
+const KEYS_PER_RANGE = 4000;
+const MAX_RANGES = 8;
+
+/** One chain of listing requests: the keys after `after`, up to and including `until`. */
+interface Range {
+  after: string | undefined;
+  /** Unset: to the end (the first chain learns its bound once the scan is done). */
+  until: string | undefined;
+  /** The last key this chain took. */
+  last: string | undefined;
+  /** It reached the end of the listing. */
+  done: boolean;
+}
+
 export async function gather(options: GatherOptions): Promise<Gathered> {
   const inspect = createInspector(options);
   const remote = new Map<string, RemoteObject>();
@@ -47,19 +74,46 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     mine.delete(file.key); // each file is compared once
     pending.add(inspect(file, object).then((c) => content.set(file.key, c)));
   };
-  const listing = (async () => {
-    for await (const page of options.pages) {
-      for (const listed of page) {
-        const file = mine.get(listed.key);
-        // With the local file's own key string: one string per key, not two.
-        if (file) compare(file, { ...listed, key: file.key });
-        else remote.set(listed.key, listed);
+  const take = (listed: RemoteObject) => {
+    const file = mine.get(listed.key);
+    // With the local file's own key string: one string per key, not two.
+    if (file) compare(file, { ...listed, key: file.key });
+    else remote.set(listed.key, listed);
+  };
+  let failed = false;
+  /**
+   * Lists one range. Returns false when the store ignored its `start-after` (its first key is
+   * not above it), having taken nothing — unless told to skip such keys instead.
+   */
+  const listRange = async (range: Range, skipBelow = false): Promise<boolean> => {
+    let first = true;
+    try {
+      for await (const page of options.list(range.after)) {
+        for (const listed of page) {
+          if (range.after !== undefined && compareKeys(listed.key, range.after) <= 0) {
+            if (first && !skipBelow) return false;
+            continue;
+          }
+          first = false;
+          // Leaving the loop ends the chain (and stops its page read ahead).
+          if (range.until !== undefined && compareKeys(listed.key, range.until) > 0) return true;
+          take(listed);
+          range.last = listed.key;
+        }
+        await pending.below(BACKLOG);
+        if (failed) return true;
       }
-      await pending.below(BACKLOG);
+      range.done = true;
+      return true;
+    } catch (error) {
+      failed = true;
+      throw error;
     }
-  })();
+  };
+  const head: Range = { after: undefined, until: undefined, last: undefined, done: false };
+  const headListing = listRange(head);
   // A failed listing must not leave an unobserved rejection while the scan is awaited.
-  listing.catch(() => undefined);
+  headListing.catch(() => undefined);
   const local = await scanSource(options.config);
   options.onScanned?.(local);
   const { owns } = options;
@@ -71,8 +125,32 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     remote.delete(listed.key);
     compare(file, { ...listed, key: file.key });
   }
+  // The rest of the key space in ranges, if the tree is large and the first chain is not done:
+  // cut above what it has taken (it takes a page at a time between awaits, so nothing above
+  // `last` is taken yet).
+  const cuts = head.done
+    ? []
+    : cutPoints(
+        local.files.map((f) => f.key),
+        options.keysPerRange ?? KEYS_PER_RANGE,
+        MAX_RANGES,
+        head.last,
+      );
+  if (cuts.length > 0) head.until = cuts[0];
+  const ranges: Range[] = cuts.map((after, i) => ({
+    after,
+    until: cuts[i + 1],
+    last: undefined,
+    done: false,
+  }));
   try {
-    await listing;
+    const results = await Promise.allSettled([headListing, ...ranges.map((r) => listRange(r))]);
+    const rejected = results.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    // A store that ignores start-after lists from the first key for every range: the ranges
+    // that noticed took nothing, so one chain lists everything above the first cut.
+    if (results.some((r) => r.status === 'fulfilled' && !r.value))
+      await listRange({ after: cuts[0], until: undefined, last: undefined, done: false }, true);
   } finally {
     // Never leave hashing running behind an error.
     await pending.below(0);

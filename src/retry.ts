@@ -101,9 +101,10 @@ export function retryingReads(
     abortMultipart: store.abortMultipart.bind(store),
     deleteMany: store.deleteMany.bind(store),
     ...(store.listUploads ? { listUploads: store.listUploads.bind(store) } : {}),
-    list: (prefix: string, signal?: AbortSignal) =>
+    list: (prefix: string, signal?: AbortSignal, startAfter?: string) =>
       retryingList(store, prefix, policy, {
         ...(signal ? { signal } : {}),
+        ...(startAfter !== undefined ? { startAfter } : {}),
         onRetry: (error, attempt, wait) =>
           options.onRetry?.(
             'ListObjectsV2',
@@ -131,10 +132,11 @@ async function* retryingList(
   policy: RetryPolicy,
   options: {
     signal?: AbortSignal;
+    startAfter?: string;
     onRetry: (error: unknown, attempt: number, wait: number) => void;
   },
 ): AsyncIterable<RemoteObject[]> {
-  let last: string | undefined;
+  let last = options.startAfter;
   let attempt = 1;
   for (;;) {
     options.signal?.throwIfAborted();

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { readBody, readRange } from './body.js';
+import type { PartPool } from './part-pool.js';
 import { ourPartSize, partCount } from './etag.js';
 import type { CleanupRunner, RequestRunner } from './execute.js';
 import { digestBuffer, digestFile, md5Base64 } from './hash.js';
@@ -26,6 +27,8 @@ export interface UploadContext {
   cleanup: CleanupRunner;
   /** Bounds the part bodies held in memory at once (see PART_MEMORY_BYTES). */
   partBuffers: LimitFunction;
+  /** Reused buffers for parts read from disk. */
+  partPool: PartPool;
   signal: AbortSignal;
   warn: (message: string) => void;
 }
@@ -39,8 +42,13 @@ export interface UploadContext {
  */
 export const PART_MEMORY_BYTES = 128 * 1024 * 1024;
 
+/** How many part bodies may be held at once for this part size. */
+export function partsHeld(partSize: number): number {
+  return Math.max(2, Math.floor(PART_MEMORY_BYTES / partSize));
+}
+
 export function partBufferLimit(partSize: number): LimitFunction {
-  return pLimit(Math.max(2, Math.floor(PART_MEMORY_BYTES / partSize)));
+  return pLimit(partsHeld(partSize));
 }
 
 /**
@@ -112,6 +120,7 @@ async function uploadWhole(
       ctx,
       (offset, length) => Promise.resolve(body.subarray(offset, offset + length)),
       null,
+      false,
     );
     return { parts, bytes: body.length };
   }
@@ -132,8 +141,8 @@ async function uploadPartsFromDisk(
   ctx: UploadContext,
 ): Promise<Uploaded> {
   const seen = { size, mtimeMs: item.file?.mtimeMs };
-  const readPart = (offset: number, length: number) =>
-    partReads(() => readRange(absPath, offset, length, seen));
+  const readPart = (offset: number, length: number, into?: Buffer) =>
+    partReads(() => readRange(absPath, offset, length, seen, into));
   // Each part's MD5 is computed once, as the part is read for sending (Content-MD5), and every
   // read checks the file is still what the scan saw. A whole-file MD5 would cost another pass
   // over a file that may be gigabytes; it is worth it only where the ETag will not be an MD5
@@ -182,8 +191,9 @@ async function uploadParts(
   settings: ResolvedSettings,
   metadata: Record<string, string>,
   ctx: UploadContext,
-  readPart: (offset: number, length: number) => Promise<Buffer>,
+  readPart: (offset: number, length: number, into?: Buffer) => Promise<Buffer>,
   expected: Buffer[] | null,
+  fromDisk = true,
 ): Promise<number> {
   const partSize = ourPartSize(size, ctx.multipart.partSize);
   const count = partCount(size, partSize);
@@ -220,6 +230,7 @@ async function uploadParts(
       expected,
       ctx,
       signal: local.signal,
+      fromDisk,
     }).catch((error: unknown) => {
       local.abort(error);
       throw error;
@@ -245,7 +256,9 @@ async function uploadParts(
 interface PartJob {
   size: number;
   partSize: number;
-  readPart: (offset: number, length: number) => Promise<Buffer>;
+  readPart: (offset: number, length: number, into?: Buffer) => Promise<Buffer>;
+  /** Parts are read into pooled buffers (not slices of a body already in memory). */
+  fromDisk: boolean;
   expected: Buffer[] | null;
   ctx: UploadContext;
   signal: AbortSignal;
@@ -263,22 +276,27 @@ async function sendPart(
   return job.ctx.partBuffers(() =>
     job.ctx.request('UploadPart', key, async (requestSignal) => {
       job.signal.throwIfAborted();
-      const body = await job.readPart(offset, length);
-      const md5 = createHash('md5').update(body).digest();
-      const want = job.expected?.[index];
-      if (want && !want.equals(md5)) {
-        throw new FileChangedError(
-          `${key}: part ${index + 1} changed while uploading; run the deploy again`,
+      const buffer = job.fromDisk ? job.ctx.partPool.take(job.partSize) : undefined;
+      try {
+        const body = await job.readPart(offset, length, buffer);
+        const md5 = createHash('md5').update(body).digest();
+        const want = job.expected?.[index];
+        if (want && !want.equals(md5)) {
+          throw new FileChangedError(
+            `${key}: part ${index + 1} changed while uploading; run the deploy again`,
+          );
+        }
+        return await job.ctx.store.uploadPart(
+          key,
+          uploadId,
+          index + 1,
+          body,
+          md5.toString('base64'),
+          AbortSignal.any([requestSignal, job.signal]),
         );
+      } finally {
+        if (buffer) job.ctx.partPool.give(buffer);
       }
-      return job.ctx.store.uploadPart(
-        key,
-        uploadId,
-        index + 1,
-        body,
-        md5.toString('base64'),
-        AbortSignal.any([requestSignal, job.signal]),
-      );
     }),
   );
 }

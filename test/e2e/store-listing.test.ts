@@ -5,11 +5,14 @@
  * the next page before handing on the current one: with pages of two keys, every key still
  * arrives once and in order, and a caller that stops early is not left with a failing request.
  */
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { run } from '../../src/deploy.js';
 import { S3Store } from '../../src/store/s3-store.js';
 import type { StoreTarget } from '../../src/store/store.js';
-import { createTestBucket, deleteTestBucket, testGateway } from '../support/s3.js';
+import { tempTree, testConfig } from '../support/fixtures.js';
+import { createTestBucket, deleteTestBucket, putObject, testGateway } from '../support/s3.js';
 
 let bucket: string;
 let store: S3Store;
@@ -108,3 +111,73 @@ test('a caller that stops after the first page stops the page read ahead, and no
 function md5Base64(text: string): string {
   return createHash('md5').update(text).digest('base64');
 }
+
+describe('a deploy listed in key ranges on the gateway', () => {
+  // 40 files whose keys cross the UTF-8/UTF-16 order difference (U+FF5E sorts before an
+  // astral character in UTF-16, after it in UTF-8), and 6 stale keys among them.
+  const names = Array.from({ length: 40 }, (_, i) => {
+    const stem = ['a', 'z', 'é', '日', '\uFF5E', '😀'][i % 6]!;
+    return `${stem}/${String(i).padStart(2, '0')}.txt`;
+  });
+  const staleKeys = ['a/99.txt', 'é/99.txt', '😀/99.txt', 'm.txt', 'zz/1.txt', '\uFF5E/x.txt'].map(
+    (k) => `site/${k}`,
+  );
+  let rangedBucket: string;
+  let source: string;
+  const stores: S3Store[] = [];
+
+  beforeAll(async () => {
+    rangedBucket = await createTestBucket('ranges');
+    source = await tempTree(Object.fromEntries(names.map((n) => [n, `body of ${n}`])));
+    for (const n of names) await putObject(rangedBucket, `site/${n}`, `body of ${n}`);
+    for (const k of staleKeys) await putObject(rangedBucket, k, 'old');
+    await putObject(rangedBucket, 'sitex/outside.txt', 'outside');
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const s of stores) s.destroy();
+    await rm(source, { recursive: true, force: true });
+    await deleteTestBucket(rangedBucket);
+  });
+
+  test('ranges of 3 local keys: nothing to upload, exactly the stale keys to delete', async () => {
+    const gw = testGateway();
+    const result = await run(
+      {
+        config: testConfig(source, {
+          target: {
+            bucket: rangedBucket,
+            prefix: 'site/',
+            region: gw.region,
+            endpoint: gw.endpoint,
+            pathStyle: true,
+          },
+          delete: { enabled: true, max: 100 },
+        }),
+        dryRun: true,
+        force: false,
+      },
+      {
+        env: {},
+        emit: () => undefined,
+        keysPerRange: 3,
+        // Pages of two keys: the first chain is still listing when the scan ends, so the
+        // ranges (start-after at local keys, on the gateway's own order) do the rest.
+        createStore: (target) => {
+          const paged = new S3Store({
+            target,
+            pathStyle: true,
+            credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
+            maxSockets: 8,
+            listPageSize: 2,
+          });
+          stores.push(paged);
+          return paged;
+        },
+      },
+    );
+    expect([...result.plan.assets, ...result.plan.entries].map((i) => i.key)).toEqual([]);
+    expect(result.plan.deletes.map((d) => d.key).sort()).toEqual([...staleKeys].sort());
+    expect(result.plan.others.filter((o) => o.action === 'skip')).toHaveLength(names.length);
+  });
+});

@@ -74,19 +74,24 @@ export class MemoryStore implements ObjectStore {
   ignoresStartAfter = false;
   /** Set to hand every listing page on twice: keys repeated, as such a store does. */
   repeatsPages = false;
+  /** Keys per listing page (S3: 1,000). */
+  pageSize = 1000;
+  /** The `start-after` of every listing begun (undefined: from the first key). */
+  listStarts: (string | undefined)[] = [];
 
   async *list(
     prefix: string,
     _signal?: AbortSignal,
     startAfter?: string,
   ): AsyncIterable<RemoteObject[]> {
+    this.listStarts.push(startAfter);
     const after = this.ignoresStartAfter ? undefined : startAfter;
     const keys = [...this.objects.keys()]
       .filter((k) => k.startsWith(prefix) && (after === undefined || k > after))
       .sort();
-    for (let i = 0; i < keys.length; i += 1000) {
+    for (let i = 0; i < keys.length; i += this.pageSize) {
       const page = await this.op('ListObjectsV2', prefix, () =>
-        keys.slice(i, i + 1000).map((key) => {
+        keys.slice(i, i + this.pageSize).map((key) => {
           const o = this.objects.get(key)!;
           return { key, size: o.body.length, etag: o.etag };
         }),

@@ -54,6 +54,8 @@ const scenario = fc.record({
   files: tree,
   prefix: fc.constantFrom('', 'site/', 'a/b/'),
   gzipJs: fc.boolean(),
+  /** Listed in pages of two keys and cut into ranges of two local keys. */
+  ranged: fc.boolean(),
   /** Objects the bucket holds before the first deploy: under the prefix or outside it. */
   before: fc.uniqueArray(fc.tuple(relPath, fc.boolean(), fc.uint8Array({ maxLength: 20 })), {
     selector: ([p, inside]) => `${inside}${p}`,
@@ -73,10 +75,16 @@ function config(source: string, prefix: string, gzipJs: boolean): DeployConfig {
   });
 }
 
-const deploy = (store: MemoryStore, cfg: DeployConfig) =>
+const deploy = (store: MemoryStore, cfg: DeployConfig, keysPerRange?: number) =>
   run(
     { config: cfg, dryRun: false, force: false },
-    { env: {}, emit: () => undefined, retry: noWait, createStore: () => store },
+    {
+      env: {},
+      emit: () => undefined,
+      retry: noWait,
+      createStore: () => store,
+      ...(keysPerRange ? { keysPerRange } : {}),
+    },
   );
 
 let samples = 0;
@@ -85,11 +93,16 @@ let verified = 0;
 describe('deploy properties (in-memory store)', () => {
   test('the prefix holds exactly the tree; a second deploy plans nothing; one edit, one upload', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ files, prefix, gzipJs, before }) => {
+      fc.asyncProperty(scenario, async ({ files, prefix, gzipJs, ranged, before }) => {
         samples++;
         const source = await tempTree(Object.fromEntries(files));
         try {
           const store = new MemoryStore();
+          if (ranged) {
+            store.pageSize = 2;
+            store.latencyMs = 1;
+          }
+          const ranges = ranged ? 2 : undefined;
           const outside = new Map<string, Buffer>();
           for (const [p, inside, b] of before) {
             const key = inside ? prefix + p : `other/${p}`;
@@ -103,7 +116,7 @@ describe('deploy properties (in-memory store)', () => {
           if (prefix === '') outside.clear(); // with no prefix, everything is inside
           const cfg = config(source, prefix, gzipJs);
 
-          const first = await deploy(store, cfg);
+          const first = await deploy(store, cfg, ranges);
           expect(first.outcomes?.filter((o) => o.status !== 'done')).toEqual([]);
           // exactly the tree under the prefix, byte for byte (gzip undone for .js)
           const under = [...store.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
@@ -123,13 +136,13 @@ describe('deploy properties (in-memory store)', () => {
           // From here on every listed key comes twice (a listing resumed on a store that
           // ignores start-after repeats keys): no decision may change, above all no delete.
           store.repeatsPages = true;
-          const second = await deploy(store, cfg);
+          const second = await deploy(store, cfg, ranges);
           expect(second.plan.assets.length + second.plan.entries.length).toBe(0);
           expect(second.plan.deletes).toEqual([]);
 
           const [victim, old] = [...files][0]!;
           await writeFile(path.join(source, victim), Buffer.concat([old, Buffer.from('!')]));
-          const third = await deploy(store, cfg);
+          const third = await deploy(store, cfg, ranges);
           const uploaded = [...third.plan.assets, ...third.plan.entries].map((i) => i.key);
           expect(uploaded).toEqual([prefix + victim.normalize('NFC')]);
           expect(third.plan.deletes).toEqual([]);
