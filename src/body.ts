@@ -69,8 +69,9 @@ export interface Seen {
 }
 
 /**
- * Reads `length` bytes at `offset` (into `into` when given and big enough). Fails when the file is no longer what the scan saw (size or
- * modification time): a part read from a file being rewritten must never be published.
+ * Reads `length` bytes at `offset` (into `into` when given and big enough). Fails when the file
+ * is no longer what the scan saw (size or modification time): a part read from a file being
+ * rewritten must never be published.
  */
 export async function readRange(
   absPath: string,

@@ -118,9 +118,8 @@ async function uploadWhole(
       settings,
       metadata,
       ctx,
-      (offset, length) => Promise.resolve(body.subarray(offset, offset + length)),
+      (offset, length) => Promise.resolve({ bytes: body.subarray(offset, offset + length) }),
       null,
-      false,
     );
     return { parts, bytes: body.length };
   }
@@ -141,8 +140,18 @@ async function uploadPartsFromDisk(
   ctx: UploadContext,
 ): Promise<Uploaded> {
   const seen = { size, mtimeMs: item.file?.mtimeMs };
-  const readPart = (offset: number, length: number, into?: Buffer) =>
-    partReads(() => readRange(absPath, offset, length, seen, into));
+  const partSize = ourPartSize(size, ctx.multipart.partSize);
+  // Into a pooled buffer (see part-pool.ts), handed back once the part's request settled.
+  const readPart: PartReader = async (offset, length) => {
+    const buffer = ctx.partPool.take(partSize);
+    try {
+      const bytes = await partReads(() => readRange(absPath, offset, length, seen, buffer));
+      return { bytes, release: () => ctx.partPool.give(buffer) };
+    } catch (error) {
+      ctx.partPool.give(buffer);
+      throw error;
+    }
+  };
   // Each part's MD5 is computed once, as the part is read for sending (Content-MD5), and every
   // read checks the file is still what the scan saw. A whole-file MD5 would cost another pass
   // over a file that may be gigabytes; it is worth it only where the ETag will not be an MD5
@@ -159,7 +168,6 @@ async function uploadPartsFromDisk(
     );
     return { parts, bytes: size };
   }
-  const partSize = ourPartSize(size, ctx.multipart.partSize);
   const digest = await digestFile(absPath, [partSize], ctx.signal);
   if (digest.size !== size) {
     throw new FileChangedError(
@@ -191,9 +199,8 @@ async function uploadParts(
   settings: ResolvedSettings,
   metadata: Record<string, string>,
   ctx: UploadContext,
-  readPart: (offset: number, length: number, into?: Buffer) => Promise<Buffer>,
+  readPart: PartReader,
   expected: Buffer[] | null,
-  fromDisk = true,
 ): Promise<number> {
   const partSize = ourPartSize(size, ctx.multipart.partSize);
   const count = partCount(size, partSize);
@@ -230,7 +237,6 @@ async function uploadParts(
       expected,
       ctx,
       signal: local.signal,
-      fromDisk,
     }).catch((error: unknown) => {
       local.abort(error);
       throw error;
@@ -253,12 +259,18 @@ async function uploadParts(
   }
 }
 
+/** A part's bytes, and (for a pooled buffer) how to hand its memory back when done with it. */
+interface PartBytes {
+  bytes: Buffer;
+  release?: () => void;
+}
+
+type PartReader = (offset: number, length: number) => Promise<PartBytes>;
+
 interface PartJob {
   size: number;
   partSize: number;
-  readPart: (offset: number, length: number, into?: Buffer) => Promise<Buffer>;
-  /** Parts are read into pooled buffers (not slices of a body already in memory). */
-  fromDisk: boolean;
+  readPart: PartReader;
   expected: Buffer[] | null;
   ctx: UploadContext;
   signal: AbortSignal;
@@ -276,9 +288,8 @@ async function sendPart(
   return job.ctx.partBuffers(() =>
     job.ctx.request('UploadPart', key, async (requestSignal) => {
       job.signal.throwIfAborted();
-      const buffer = job.fromDisk ? job.ctx.partPool.take(job.partSize) : undefined;
+      const { bytes: body, release } = await job.readPart(offset, length);
       try {
-        const body = await job.readPart(offset, length, buffer);
         const md5 = createHash('md5').update(body).digest();
         const want = job.expected?.[index];
         if (want && !want.equals(md5)) {
@@ -295,7 +306,7 @@ async function sendPart(
           AbortSignal.any([requestSignal, job.signal]),
         );
       } finally {
-        if (buffer) job.ctx.partPool.give(buffer);
+        release?.();
       }
     }),
   );
