@@ -121,3 +121,44 @@ describe('listing in key ranges', () => {
     expect(store.objects.size).toBe(60 + 10 + 1);
   });
 });
+
+describe('listing during the scan', () => {
+  test('listing pages are read while a tree of many small folders is scanned', async () => {
+    // 1,200 files in 600 folders (30 × 20 × 2): no folder alone holds a yield's worth of entries,
+    // which is how a scan once held the event loop until it was done.
+    const tree = await tempTree(
+      Object.fromEntries(
+        Array.from({ length: 1200 }, (_, i) => [`a${i % 30}/b${i % 600}/f${i}.txt`, 'x']),
+      ),
+    );
+    try {
+      const store = new MemoryStore();
+      for (let i = 0; i < 1200; i++)
+        store.objects.set(`a${i % 30}/b${i % 600}/f${i}.txt`, {
+          body: Buffer.from('x'),
+          etag: md5(Buffer.from('x')),
+          metadata: {},
+        });
+      store.pageSize = 50;
+      store.latencyMs = 1; // answers come through the event loop, as a socket's do
+      let pagesAtScanEnd = -1;
+      const result = await run(
+        { config: testConfig(tree), dryRun: true, force: false },
+        {
+          env: {},
+          emit: (event) => {
+            if (event.type === 'phase' && event.phase === 'compare')
+              pagesAtScanEnd = store.count('ListObjectsV2');
+          },
+          retry: noWait,
+          createStore: () => store,
+        },
+      );
+      expect(result.plan.assets.length + result.plan.entries.length).toBe(0);
+      // 1,800 entries, a turn of the event loop every 256: pages kept coming during the scan.
+      expect(pagesAtScanEnd).toBeGreaterThanOrEqual(4);
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  });
+});
