@@ -1,7 +1,7 @@
 /**
  * Everything the plan needs, with the slow parts overlapped: the local scan and the remote
- * listing run at once, and each listing page is compared as it arrives — files whose remote
- * object has their size are hashed while the next page is still on its way (a store lists
+ * listing run at once, and a file is compared as soon as both sides have seen it — files whose
+ * remote object has their size are hashed while the scan and the listing go on (a store lists
  * 1,000 keys per request). Files with no remote object are known only after the last page;
  * they need no hashing.
  *
@@ -68,7 +68,7 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   const remote = new Map<string, RemoteObject>();
   const content = new Map<string, LocalContent>();
   const pending = new InFlight();
-  /** The files still to compare; filled once the scan is done. */
+  /** Found by the scan, not yet listed: the files still to compare. */
   const mine = new Map<string, LocalFile>();
   const compare = (file: LocalFile, object: RemoteObject | undefined) => {
     mine.delete(file.key); // each file is compared once
@@ -114,17 +114,29 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   const headListing = listRange(head);
   // A failed listing must not leave an unobserved rejection while the scan is awaited.
   headListing.catch(() => undefined);
-  const local = await scanSource(options.config);
-  options.onScanned?.(local);
   const { owns } = options;
-  for (const f of local.files) if (!owns || owns(f.key)) mine.set(f.key, f);
-  // Pages that arrived before the scan finished.
-  for (const listed of [...remote.values()]) {
-    const file = mine.get(listed.key);
-    if (!file) continue;
-    remote.delete(listed.key);
+  // Each file is compared as soon as both sides are known: found by the scan after its object
+  // was listed (here), or listed after the scan found it (take). A big file's hashing starts
+  // during the scan instead of after it (256 MiB: ~0.3 s of both cores).
+  const found = (file: LocalFile) => {
+    if (owns && !owns(file.key)) return;
+    const listed = remote.get(file.key);
+    if (!listed) {
+      mine.set(file.key, file);
+      return;
+    }
+    remote.delete(file.key);
     compare(file, { ...listed, key: file.key });
+  };
+  let local: ScanResult;
+  try {
+    local = await scanSource(options.config, found);
+  } catch (error) {
+    // Never leave hashing running behind an error.
+    await pending.below(0);
+    throw error;
   }
+  options.onScanned?.(local);
   // The rest of the key space in ranges, if the tree is large and the first chain is not done:
   // cut above what it has taken (it takes a page at a time between awaits, so nothing above
   // `last` is taken yet).

@@ -64,7 +64,14 @@ export interface ScanResult {
  */
 const STAT_BATCH = 256;
 
-export async function scanSource(config: DeployConfig): Promise<ScanResult> {
+/**
+ * Walks the source. `onFile` hears of each file as it is found (in walk order), so a deploy can
+ * compare it with its listed object before the walk is done.
+ */
+export async function scanSource(
+  config: DeployConfig,
+  onFile?: (file: LocalFile) => void,
+): Promise<ScanResult> {
   const root = await checkSource(config.source);
   const ctx: WalkContext = {
     root,
@@ -77,6 +84,7 @@ export async function scanSource(config: DeployConfig): Promise<ScanResult> {
     files: [],
     skipped: [],
     sinceYield: 0,
+    onFile,
   };
   const rootStat = await stat(root);
   await walk(ctx, root, '', new Set([`${rootStat.dev}:${rootStat.ino}`]));
@@ -130,6 +138,7 @@ interface WalkContext {
   skipped: Skipped[];
   /** Entries visited since the walk last yielded to the event loop. */
   sinceYield: number;
+  onFile: ((file: LocalFile) => void) | undefined;
 }
 
 /** Walks `dir` (whose path relative to the source is `rel`); `ancestors` holds dev:ino of the chain. */
@@ -247,7 +256,7 @@ function visit(
   const derived =
     relPath === rawRel && !entry.isSymbolicLink() && abs === path.join(ctx.root, relPath);
   heapForFiles(ctx.files.length + 1);
-  ctx.files.push({
+  const file: LocalFile = {
     relPath,
     key: key.key,
     root: ctx.root,
@@ -257,7 +266,9 @@ function visit(
     size: Math.trunc(info.size),
     mtimeMs: info.size >= ctx.partsFromDisk ? info.mtimeMs : undefined,
     entry: ctx.entry(relPath),
-  });
+  };
+  ctx.files.push(file);
+  ctx.onFile?.(file);
   return undefined;
 }
 
