@@ -35,7 +35,10 @@ function workerMain(): void {
   const { parentPort } = process.getBuiltinModule('node:worker_threads');
   const fs = process.getBuiltinModule('node:fs');
   const { createHash } = process.getBuiltinModule('node:crypto');
-  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  // 128 KiB reads: the bytes the kernel copies in are still in the core's cache when MD5 reads
+  // them. With 1 MiB reads, hashing 256 MiB took 0.62 s of CPU (0.18 s of it the copy), with
+  // 128 KiB 0.50 s (0.05 s).
+  const buffer = Buffer.allocUnsafe(128 * 1024);
   parentPort?.on('message', (job: Job) => {
     let fd: number | undefined;
     try {
