@@ -19,6 +19,11 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   minify: true,
   platform: 'node',
+  // The ES-module builds first (esbuild's default for Node is `main`: CommonJS). The AWS SDK's
+  // and Smithy's dist-es builds are the same Node code, and only ES modules are tree-shaken:
+  // through CommonJS, the SigV4 signer pulled all of @smithy/core's serde and JSON protocol
+  // code into the deploy's startup (~100 KB). Bundles: 2.06 → 1.77 MB.
+  mainFields: ['module', 'main'],
   format: 'esm',
   target: 'node22',
   legalComments: 'none',

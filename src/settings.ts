@@ -17,8 +17,15 @@ export const GLOB_OPTIONS: picomatch.PicomatchOptions = { dot: true };
 export type Matcher = (relativeKey: string) => boolean;
 
 export function compileGlobs(globs: readonly string[]): Matcher {
-  if (globs.length === 0) return () => false;
-  return picomatch([...globs], GLOB_OPTIONS);
+  // picomatch's compiled expressions, tested directly. Its matcher function decides the same
+  // way (a path equal to the glob matches; else the expression decides; with these options
+  // nothing else applies) but builds a result object per glob per call: a file is matched
+  // against ~10 globs, and on a 2,000-file no-change deploy that was ~15 ms of its one thread.
+  const tests = globs.map((glob) => {
+    const re = picomatch.makeRe(glob, GLOB_OPTIONS);
+    return (path: string) => path === glob || re.test(path);
+  });
+  return (path) => path !== '' && tests.some((test) => test(path));
 }
 
 /** Compiles the rules once; the result maps a path relative to the source to its settings. */
