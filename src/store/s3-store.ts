@@ -266,8 +266,7 @@ export class S3Store implements ObjectStore {
 
 /** The ETag without its quotes, as a string of its own (a view would keep the quoted one). */
 function stripQuotes(etag: string): string {
-  const bare = etag.replace(/^"|"$/g, '');
-  return bare === etag ? etag : ownedString(bare);
+  return ownedString(etag.replace(/^"|"$/g, ''));
 }
 
 /** The object headers a rule's settings turn into, for PutObject on the lean path. */
@@ -313,7 +312,10 @@ function parseListPage(body: Buffer): ListPage {
   const objects = (answer.records.Contents ?? []).flatMap((o) =>
     o.Key === undefined
       ? []
-      : [{ key: o.Key, size: Number(o.Size ?? 0), etag: stripQuotes(o.ETag ?? '') }],
+      : // Key and ETag outlive the page: strings of their own (ownedString). A page's other
+        // leaves (dates, storage classes) are not copied: copying every leaf was ~13 ms of a
+        // 2,000-file no-change deploy's one thread.
+        [{ key: ownedString(o.Key), size: Number(o.Size ?? 0), etag: stripQuotes(o.ETag ?? '') }],
   );
   const truncated = answer.fields.IsTruncated === 'true';
   return { objects, next: truncated ? answer.fields.NextContinuationToken : undefined };

@@ -70,9 +70,10 @@ export function readXml(body: Buffer | string, recordNames: readonly string[] = 
       return;
     }
     if (closed.hasChild || stack.length === 0) return;
-    const text = ownedString(closed.text);
-    if (record) record[closed.name] = text;
-    else answer.fields[closed.name] = text;
+    // Not copied here: most leaves die with the page; what outlives it is copied by whoever
+    // keeps it (a listing's keys and ETags: see ownedString).
+    if (record) record[closed.name] = closed.text;
+    else answer.fields[closed.name] = closed.text;
   });
   if (typeof body === 'string') parser.write(body);
   else {
