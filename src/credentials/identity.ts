@@ -8,10 +8,10 @@
  * do (deploy.ts), so on AWS its round trip is hidden too.
  * https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
  */
-import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { http, https } from '../node-http.js';
+import { SigningHash } from '../store/signing-hash.js';
 import { readXml } from '../store/s3-xml.js';
 import { USER_AGENT } from '../version.js';
 import type { StsSettings } from './sts.js';
@@ -40,7 +40,7 @@ export async function callerIdentity(
       service: 'sts',
       region: settings.region,
       credentials,
-      sha256: Hash.bind(null, 'sha256'),
+      sha256: SigningHash,
     });
     const signed = await signer.sign({
       method: 'POST',

@@ -12,11 +12,11 @@
  * Retries are not done here: the executor's retry loop handles them for both paths.
  */
 import type { Agent, IncomingHttpHeaders } from 'node:http';
-import { Hash } from '@smithy/hash-node';
 import { buildQueryString } from '@smithy/querystring-builder';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { escapeUri } from '@smithy/util-uri-escape';
+import { SigningHash } from './signing-hash.js';
 import { classifyError, codeForStatus } from './s3-errors.js';
 import { readXml } from './s3-xml.js';
 import type { StoreTarget } from './store.js';
@@ -167,7 +167,7 @@ export class S3Http {
       service: 's3',
       region: this.region,
       credentials: this.options.credentials,
-      sha256: Hash.bind(null, 'sha256'),
+      sha256: SigningHash,
       // S3 keys are escaped once, by us; the signer must not escape them again.
       uriEscapePath: false,
       applyChecksum: false,

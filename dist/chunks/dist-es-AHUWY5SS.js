@@ -1,2 +1,0 @@
-import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
-import{a,b,c}from"./chunk-OTZVL3CN.js";import"./chunk-KJ5JTD6V.js";import"./chunk-N3QUPCAM.js";import"./chunk-5SAUXH2N.js";import"./chunk-IIVJJ5WG.js";import"./chunk-26FX25P2.js";import"./chunk-JJ6VTTTG.js";import"./chunk-OO7GWDOD.js";import"./chunk-AQ7AMGI6.js";export{c as credentialsTreatedAsExpired,b as credentialsWillNeedRefresh,a as defaultProvider};
