@@ -85,6 +85,7 @@ export async function scanSource(
     skipped: [],
     sinceYield: 0,
     onFile,
+    renamedPaths: new Map(),
   };
   const rootStat = await stat(root);
   await walk(ctx, root, '', new Set([`${rootStat.dev}:${rootStat.ino}`]));
@@ -139,6 +140,8 @@ interface WalkContext {
   /** Entries visited since the walk last yielded to the event loop. */
   sinceYield: number;
   onFile: ((file: LocalFile) => void) | undefined;
+  /** Key path → disk path of each file whose path normalisation changed (few, if any). */
+  renamedPaths: Map<string, string>;
 }
 
 /** Walks `dir` (whose path relative to the source is `rel`); `ancestors` holds dev:ino of the chain. */
@@ -147,6 +150,7 @@ async function walk(
   dir: string,
   rel: string,
   ancestors: Set<string>,
+  renamed = false,
 ): Promise<void> {
   const entries: Dirent[] = [];
   // Synchronous calls on purpose (here and for stat/realpath below): a scan is one syscall per
@@ -156,7 +160,7 @@ async function walk(
   for (const entry of readdirSync(dir, { withFileTypes: true })) entries.push(entry);
   const subdirs: Subdir[] = [];
   for (const entry of entries) {
-    const sub = visit(ctx, dir, rel, entry);
+    const sub = visit(ctx, dir, rel, entry, renamed);
     if (sub) subdirs.push(sub);
     // Let the event loop breathe, so listing pages are read (and the next ones asked for)
     // during the scan.
@@ -172,6 +176,8 @@ interface Subdir {
   abs: string;
   rel: string;
   id: string;
+  /** Some name on its path is not in NFC: the key path differs from the disk path. */
+  renamed: boolean;
 }
 
 async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>): Promise<void> {
@@ -184,7 +190,7 @@ async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>)
   }
   const chain = new Set(ancestors).add(sub.id);
   try {
-    await walk(ctx, sub.abs, sub.rel, chain);
+    await walk(ctx, sub.abs, sub.rel, chain, sub.renamed);
   } catch (error) {
     // An unreadable folder (permissions) is one skipped entry, not a failed deploy.
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
@@ -198,9 +204,12 @@ function visit(
   dir: string,
   parentRel: string,
   entry: Dirent,
+  parentRenamed: boolean,
 ): Subdir | undefined {
   const rawRel = parentRel ? `${parentRel}/${entry.name}` : entry.name;
   const relPath = rawRel.normalize('NFC');
+  // `parentRel` is already NFC: the names differ only where this entry's name is not.
+  const renamed = parentRenamed || relPath !== rawRel;
   // Reported before anything else: a glob cannot match every such name (picomatch's `*` never
   // matches a newline), so it would vanish without a word; and it is shown escaped, so a name
   // cannot forge lines in a CI log.
@@ -240,7 +249,7 @@ function visit(
   if (info.isDirectory()) {
     return excludesWholeDir(ctx.exclude, relPath)
       ? undefined
-      : { abs, rel: relPath, id: `${info.dev}:${info.ino}` };
+      : { abs, rel: relPath, id: `${info.dev}:${info.ino}`, renamed };
   }
   if (!info.isFile()) {
     ctx.skipped.push({ relPath, reason: 'not a regular file (FIFO, socket or device)' });
@@ -251,6 +260,16 @@ function visit(
   if (!key.ok) {
     ctx.skipped.push({ relPath, reason: key.reason });
     return undefined;
+  }
+  if (renamed) {
+    const twin = sameKeyAs(ctx, relPath, rawRel, info);
+    if (twin) {
+      ctx.skipped.push({
+        relPath: JSON.stringify(rawRel),
+        reason: `same key as ${JSON.stringify(twin)}: the names differ only in Unicode normalization (NFC/NFD); rename one of them`,
+      });
+      return undefined;
+    }
   }
   // Under a folder reached through a symlink, `dir` is the link's target, not root/parentRel.
   const derived =
@@ -269,6 +288,29 @@ function visit(
   };
   ctx.files.push(file);
   ctx.onFile?.(file);
+  return undefined;
+}
+
+/**
+ * Two files must never share a key (both would be uploaded to it, in either order, on every
+ * run). Names are NFC-normalised into keys, so `café` written in NFC and in NFD are two files
+ * with one key. The file whose path is the key's own wins; one reached through a name that
+ * normalisation changed is refused if that path holds another file, or if another such file
+ * took the key first. Returns the path of the file that keeps the key, if any.
+ */
+function sameKeyAs(
+  ctx: WalkContext,
+  relPath: string,
+  rawRel: string,
+  info: Stats,
+): string | undefined {
+  // On a normalisation-insensitive file system (macOS) the NFC path finds this same file.
+  const atKeyPath = statSync(path.join(ctx.root, relPath), { throwIfNoEntry: false });
+  if (atKeyPath?.isFile() && (atKeyPath.ino !== info.ino || atKeyPath.dev !== info.dev))
+    return relPath;
+  const earlier = ctx.renamedPaths.get(relPath);
+  if (earlier !== undefined) return earlier;
+  ctx.renamedPaths.set(relPath, rawRel);
   return undefined;
 }
 

@@ -1,11 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { keyFor } from '../../src/keys.js';
-import { scanSource } from '../../src/scan.js';
+import { localPath, scanSource } from '../../src/scan.js';
 import { tempTree, testConfig } from '../support/fixtures.js';
 
 const keysOf = async (source: string, extra = {}) =>
@@ -91,6 +92,34 @@ describe('scan', () => {
     const src = await tempTree({});
     await writeFile(path.join(src, 'cafe\u0301.txt'), 'x');
     expect(await keysOf(src)).toEqual(['caf\u00e9.txt']);
+  });
+
+  test('two names that differ only in Unicode normalization: one key, one file; the other skipped with a reason', async () => {
+    const src = await tempTree({});
+    // Linux keeps both names apart; their keys are the same NFC string.
+    await writeFile(path.join(src, 'cafe\u0301.txt'), 'nfd');
+    await writeFile(path.join(src, 'caf\u00e9.txt'), 'nfc');
+    await mkdir(path.join(src, 'caf\u00e9'));
+    await mkdir(path.join(src, 'cafe\u0301'));
+    await writeFile(path.join(src, 'caf\u00e9', 'a.txt'), 'nfc dir');
+    await writeFile(path.join(src, 'cafe\u0301', 'a.txt'), 'nfd dir');
+    await writeFile(path.join(src, 'cafe\u0301', 'only.txt'), 'no twin');
+    const { files, skipped } = await scanSource(testConfig(src));
+    expect(files.map((f) => f.key)).toEqual([
+      'caf\u00e9.txt',
+      'caf\u00e9/a.txt',
+      'caf\u00e9/only.txt',
+    ]);
+    // The file whose path is the key's own keeps it, whatever the walk order.
+    const bytes = (key: string) =>
+      readFileSync(localPath(files.find((f) => f.key === key)!), 'utf8');
+    expect(bytes('caf\u00e9.txt')).toBe('nfc');
+    expect(bytes('caf\u00e9/a.txt')).toBe('nfc dir');
+    expect(bytes('caf\u00e9/only.txt')).toBe('no twin');
+    expect(skipped.map((s) => s.reason)).toEqual([
+      expect.stringMatching(/same key as .*Unicode normalization/),
+      expect.stringMatching(/same key as .*Unicode normalization/),
+    ]);
   });
 
   test('refuses the file-system root, the home directory and a missing folder', async () => {
