@@ -313,8 +313,8 @@ function parseListPage(body: Buffer): ListPage {
     o.Key === undefined
       ? []
       : // Key and ETag outlive the page: strings of their own (ownedString). A page's other
-        // leaves (dates, storage classes) are not copied: copying every leaf was ~13 ms of a
-        // 2,000-file no-change deploy's one thread.
+        // leaves (dates, storage classes) are not copied (a profile put copying every leaf at
+        // ~13 ms of a 2,000-file no-change deploy; an A/B could not tell it from noise).
         [{ key: ownedString(o.Key), size: Number(o.Size ?? 0), etag: stripQuotes(o.ETag ?? '') }],
   );
   const truncated = answer.fields.IsTruncated === 'true';
