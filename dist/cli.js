@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
-import e from"node:module";e.enableCompileCache?.();await import("./chunks/cli-NYIHE5MU.js");
+import e from"node:module";e.enableCompileCache?.();await import("./chunks/cli-JQURVUZZ.js");

@@ -57,10 +57,10 @@ interface Range {
   after: string | undefined;
   /** Unset: to the end (the first chain learns its bound once the scan is done). */
   until: string | undefined;
-  /** The last key this chain took. */
-  last: string | undefined;
+  /** The last key this chain took (read for the first chain, to cut above it). */
+  last?: string;
   /** It reached the end of the listing. */
-  done: boolean;
+  done?: boolean;
 }
 
 export async function gather(options: GatherOptions): Promise<Gathered> {
@@ -110,7 +110,7 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
       throw error;
     }
   };
-  const head: Range = { after: undefined, until: undefined, last: undefined, done: false };
+  const head: Range = { after: undefined, until: undefined };
   const headListing = listRange(head);
   // A failed listing must not leave an unobserved rejection while the scan is awaited.
   headListing.catch(() => undefined);
@@ -150,12 +150,7 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
         head.last,
       );
   if (cuts.length > 0) head.until = cuts[0];
-  const ranges: Range[] = cuts.map((after, i) => ({
-    after,
-    until: cuts[i + 1],
-    last: undefined,
-    done: false,
-  }));
+  const ranges: Range[] = cuts.map((after, i) => ({ after, until: cuts[i + 1] }));
   try {
     const results = await Promise.allSettled([headListing, ...ranges.map((r) => listRange(r))]);
     const rejected = results.find((r) => r.status === 'rejected');
@@ -163,7 +158,7 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     // A store that ignores start-after lists from the first key for every range: the ranges
     // that noticed took nothing, so one chain lists everything above the first cut.
     if (results.some((r) => r.status === 'fulfilled' && !r.value))
-      await listRange({ after: cuts[0], until: undefined, last: undefined, done: false }, true);
+      await listRange({ after: cuts[0], until: undefined }, true);
   } finally {
     // Never leave hashing running behind an error.
     await pending.below(0);

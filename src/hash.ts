@@ -35,10 +35,10 @@ const SMALL_MAX = 1024 * 1024;
  */
 const READ_SIZE = 128 * 1024;
 
-/** Feeds bytes into the whole-file MD5 and into one rolling part MD5 per part size. */
 /** A digest with the whole-file MD5. */
 export type WholeDigest = Digest & { md5: string };
 
+/** Feeds bytes into the whole-file MD5 and into one rolling part MD5 per part size. */
 class MultiDigester {
   private readonly whole: Hash | undefined;
   private readonly parts: { size: number; current: Hash; filled: number; done: Buffer[] }[];
