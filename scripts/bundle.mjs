@@ -5,6 +5,7 @@
 // CommonJS dependencies get a `require` through createRequire.
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
+import { narrowSmithy } from './narrow-smithy.mjs';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -12,7 +13,8 @@ const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 await build({
-  entryPoints: { cli: 'src/bin.ts', action: 'src/action.ts' },
+  // scan-worker: the scan thread's code (src/scan-thread.ts), loaded by bin.ts with a Worker.
+  entryPoints: { cli: 'src/bin.ts', action: 'src/action.ts', 'scan-worker': 'src/scan-worker.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -24,6 +26,7 @@ await build({
   // through CommonJS, the SigV4 signer pulled all of @smithy/core's serde and JSON protocol
   // code into the deploy's startup (~100 KB). Bundles: 2.06 → 1.77 MB.
   mainFields: ['module', 'main'],
+  plugins: [narrowSmithy],
   format: 'esm',
   target: 'node22',
   legalComments: 'none',

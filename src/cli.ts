@@ -10,9 +10,9 @@ import { createReporter } from './report/create.js';
 import { detectReportKind } from './report/reporter.js';
 import { reportedRun } from './report/session.js';
 import { processTerminal } from './report/terminal.js';
+import { takeScanner } from './scan-thread.js';
 import { loadConfig } from './spec/load.js';
 import { VERSION } from './version.js';
-import { renderSpecReference, specJsonSchema } from './spec/reference.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -26,9 +26,12 @@ async function main(argv: string[]): Promise<ExitCode> {
     case 'version':
       out(VERSION);
       return 0;
-    case 'schema':
+    case 'schema': {
+      // On demand: zod's JSON Schema conversion is of no use to any other command.
+      const { renderSpecReference, specJsonSchema } = await import('./spec/reference.js');
       out(options.markdown ? renderSpecReference() : JSON.stringify(specJsonSchema(), null, 2));
       return 0;
+    }
     case 'doctor':
       // Loaded on demand: both pull in the AWS SDK's S3 client, which deploys do without.
       return (await import('./doctor/command.js')).doctorCommand(await loadFor(options), {
@@ -106,6 +109,7 @@ async function deployOrPlan(options: CliOptions): Promise<ExitCode> {
       // --json owns stdout; the runner reads workflow commands from stderr too
       mask: githubMasker(env, options.json ? err : out),
       clockOffsetMs: clockOffsetMs(),
+      scanner: takeScanner(),
     },
   );
 }

@@ -15,6 +15,7 @@ import { gather } from './gather.js';
 import { buildPlan, planCounts, type Plan } from './plan.js';
 import { DEFAULT_RETRY, retryingReads, type RetryPolicy } from './retry.js';
 import type { Skipped } from './scan.js';
+import type { Scanner } from './scan-thread.js';
 import { inShard, type Shard } from './shard.js';
 import { S3Store } from './store/s3-store.js';
 import { StoreError, type ObjectStore, type StoreTarget } from './store/store.js';
@@ -44,6 +45,8 @@ export interface RunDeps {
   mask?: (secret: string) => void;
   /** Local keys per parallel listing range (tests cut small trees into many ranges). */
   keysPerRange?: number;
+  /** Walks the source (the CLI's scan thread; by default the scan runs in this thread). */
+  scanner?: Scanner;
 }
 
 export interface RunResult {
@@ -120,6 +123,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       store: reads,
       list: (startAfter) => reads.list(target.prefix, deps.signal, startAfter),
       ...(deps.keysPerRange ? { keysPerRange: deps.keysPerRange } : {}),
+      ...(deps.scanner ? { scanner: deps.scanner } : {}),
       owns,
       onScanned: (scanned) =>
         void opened.then(() => {

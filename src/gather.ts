@@ -14,7 +14,8 @@
 import { compareKeys, cutPoints } from './key-ranges.js';
 import { createInspector, type InspectOptions } from './inspect.js';
 import type { LocalContent } from './plan.js';
-import { scanSource, type LocalFile, type ScanResult } from './scan.js';
+import type { LocalFile, ScanResult } from './scan.js';
+import { inThreadScanner, type Scanner } from './scan-thread.js';
 import type { RemoteObject } from './store/store.js';
 
 export interface Gathered {
@@ -37,6 +38,8 @@ export interface GatherOptions extends InspectOptions {
   owns?: ((key: string) => boolean) | undefined;
   /** Called once the local tree is known (for warnings and progress). */
   onScanned?: (local: ScanResult) => void;
+  /** Walks the source (default: in this thread). */
+  scanner?: Scanner;
 }
 
 /**
@@ -68,11 +71,16 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   const remote = new Map<string, RemoteObject>();
   const content = new Map<string, LocalContent>();
   const pending = new InFlight();
+  const scanner = options.scanner ?? inThreadScanner;
   /** Found by the scan, not yet listed: the files still to compare. */
   const mine = new Map<string, LocalFile>();
+  /** MD5s the scan computed, for files not compared yet. */
+  const md5s = new Map<string, string>();
   const compare = (file: LocalFile, object: RemoteObject | undefined) => {
     mine.delete(file.key); // each file is compared once
-    pending.add(inspect(file, object).then((c) => content.set(file.key, c)));
+    const md5 = md5s.get(file.key);
+    if (md5 !== undefined) md5s.delete(file.key);
+    pending.add(inspect(file, object, md5).then((c) => content.set(file.key, c)));
   };
   const take = (listed: RemoteObject) => {
     const file = mine.get(listed.key);
@@ -104,6 +112,8 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
         if (failed) return true;
       }
       range.done = true;
+      // An empty store (a first deploy): nothing will be compared, so nothing needs a digest.
+      if (range === head && first) scanner.stopHashing();
       return true;
     } catch (error) {
       failed = true;
@@ -119,8 +129,9 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   // was listed (here), or listed after the scan found it (take). A big file's hashing starts
   // during the scan instead of after it (on a 2-core runner both cores were busy either way,
   // so the wall time did not move; it helps where the scan or the store is slow).
-  const found = (file: LocalFile) => {
+  const found = (file: LocalFile, md5: string | undefined) => {
     if (owns && !owns(file.key)) return;
+    if (md5 !== undefined) md5s.set(file.key, md5);
     const listed = remote.get(file.key);
     if (!listed) {
       mine.set(file.key, file);
@@ -131,7 +142,8 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   };
   let local: ScanResult;
   try {
-    local = await scanSource(options.config, found);
+    // A shard or a prune compares few files or none: digests on speculation would be waste.
+    local = await scanner.scan(options.config, found, { hash: !owns });
   } catch (error) {
     // Never leave hashing running behind an error.
     await pending.below(0);

@@ -86,6 +86,11 @@ class MultiDigester {
   }
 }
 
+/** The digest of bytes whose MD5 is known (the scan thread computed it). */
+export function md5Digest(md5: string, size: number): WholeDigest {
+  return { md5, size, multipart: NO_PARTS, partDigests: NO_PARTS };
+}
+
 export function digestBuffer(data: Buffer, partSizes: readonly number[] = []): WholeDigest {
   const d = new MultiDigester(partSizes, true);
   d.update(data);
@@ -128,13 +133,7 @@ async function readDigest(
     signal?.throwIfAborted();
     const bytes = readSmall(filePath);
     if (bytes) {
-      if (partSizes.length === 0 && whole)
-        return {
-          md5: hash('md5', bytes),
-          size: bytes.length,
-          multipart: NO_PARTS,
-          partDigests: NO_PARTS,
-        };
+      if (partSizes.length === 0 && whole) return md5Digest(hash('md5', bytes), bytes.length);
       const d = new MultiDigester(partSizes, whole);
       d.update(bytes);
       return d.finish();
@@ -191,6 +190,21 @@ function readSmall(filePath: string): Buffer | undefined {
   scratch ??= Buffer.allocUnsafe(SMALL_MAX + 1);
   const filled = readInto(filePath, scratch);
   return filled === scratch.length ? undefined : scratch.subarray(0, filled);
+}
+
+/**
+ * The hex MD5 of a file of at most SMALL_MAX bytes, read synchronously (for the scan thread,
+ * which hashes small files as it finds them). Undefined when the file no longer holds
+ * `expectedSize` bytes: whoever compares it then reads it again.
+ */
+export function md5OfSmallFile(filePath: string, expectedSize: number): string | undefined {
+  if (expectedSize > SMALL_MAX) return undefined;
+  try {
+    const bytes = readSmall(filePath);
+    return bytes?.length === expectedSize ? hash('md5', bytes) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function md5Base64(hex: string): string {

@@ -10,7 +10,13 @@ import pLimit from 'p-limit';
 import { readBody } from './body.js';
 import type { DeployConfig } from './config.js';
 import { candidatePartSizes, etagProof, ourPartSize, parseEtag } from './etag.js';
-import { digestBuffer, digestFile, digestFileParts, type Digest } from './hash.js';
+import {
+  digestBuffer,
+  digestFile,
+  digestFileParts,
+  md5Digest,
+  type Digest,
+} from './hash.js';
 import type { LocalContent } from './plan.js';
 import { localPath, type LocalFile } from './scan.js';
 import { settingsResolver } from './settings.js';
@@ -24,21 +30,25 @@ export interface InspectOptions {
   signal?: AbortSignal;
 }
 
-/** Inspects one file against its remote object (if any); bounded, so call it freely. */
+/**
+ * Inspects one file against its remote object (if any); bounded, so call it freely. `md5` is
+ * the MD5 of the file's bytes if the scan computed it (then a plain ETag needs no read here).
+ */
 export type Inspector = (
   file: LocalFile,
   remote: RemoteObject | undefined,
+  md5?: string,
 ) => Promise<LocalContent>;
 
 export function createInspector(options: InspectOptions): Inspector {
   const resolve = settingsResolver(options.config.rules);
   // Hashing small files is mostly waiting on the file system: several tasks per core keep it busy.
   const limit = pLimit(Math.max(8, os.availableParallelism() * 4));
-  return (file, remote) =>
+  return (file, remote, md5) =>
     limit(async () => {
       options.signal?.throwIfAborted();
       const settings = resolve(file.relPath);
-      const found = await inspectOne(file, remote, settings, options);
+      const found = await inspectOne(file, remote, settings, options, md5);
       return remote ? { settings, remote, ...found } : { settings, ...found };
     });
 }
@@ -48,6 +58,7 @@ async function inspectOne(
   remote: RemoteObject | undefined,
   settings: ObjectSettings,
   options: InspectOptions,
+  scannedMd5: string | undefined,
 ): Promise<Omit<LocalContent, 'settings'>> {
   const { config } = options;
   if (settings.compress) {
@@ -64,7 +75,9 @@ async function inspectOne(
   // Against a multipart ETag only part digests count: no whole-file MD5 unless needed later.
   const digest = sizes.length
     ? await digestFileParts(at, sizes, options.signal, file.size)
-    : await whole();
+    : scannedMd5 !== undefined
+      ? md5Digest(scannedMd5, file.size)
+      : await whole();
   return withStoredMd5(file.size, digest, remote, options, {
     rehash: (exactPartSize) => digestFileParts(at, [exactPartSize], options.signal),
     whole,

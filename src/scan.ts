@@ -56,6 +56,28 @@ export interface ScanResult {
   skipped: Skipped[];
 }
 
+/** What a scan reads of the deploy config (plain data: it crosses to the scan thread). */
+export type ScanConfig = Pick<
+  DeployConfig,
+  'source' | 'include' | 'exclude' | 'entryDocuments' | 'followOutsideSymlinks'
+> & {
+  target: Pick<DeployConfig['target'], 'prefix'>;
+  multipart: Pick<DeployConfig['multipart'], 'threshold'>;
+};
+
+/** The part of a config a scan needs, as plain data. */
+export function scanConfigOf(config: ScanConfig): ScanConfig {
+  return {
+    source: config.source,
+    include: config.include,
+    exclude: config.exclude,
+    entryDocuments: config.entryDocuments,
+    followOutsideSymlinks: config.followOutsideSymlinks,
+    target: { prefix: config.target.prefix },
+    multipart: { threshold: config.multipart.threshold },
+  };
+}
+
 /**
  * Entries between two yields to the event loop during a scan. Counted over the whole walk, not
  * per folder: a tree of many small folders (2,000 files in 1,000 folders) never filled a
@@ -66,12 +88,33 @@ const STAT_BATCH = 256;
 
 /**
  * Walks the source. `onFile` hears of each file as it is found (in walk order), so a deploy can
- * compare it with its listed object before the walk is done.
+ * compare it with its listed object before the walk is done. The files come back sorted by key.
  */
 export async function scanSource(
-  config: DeployConfig,
+  config: ScanConfig,
   onFile?: (file: LocalFile) => void,
 ): Promise<ScanResult> {
+  const files: LocalFile[] = [];
+  const skipped = await walkSource(config, (file) => {
+    files.push(file);
+    onFile?.(file);
+  });
+  return { files: sortByKey(files), skipped };
+}
+
+/** Sorts scanned files by key, in place (as S3 lists: UTF-16 code-unit order of NFC keys). */
+export function sortByKey(files: LocalFile[]): LocalFile[] {
+  return files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * The walk alone: each file goes to `onFile` and is not kept (the scan thread posts files on
+ * and must not hold a second copy of a large tree). Returns what was skipped, and why.
+ */
+export async function walkSource(
+  config: ScanConfig,
+  onFile: (file: LocalFile) => void,
+): Promise<Skipped[]> {
   const root = await checkSource(config.source);
   const ctx: WalkContext = {
     root,
@@ -81,7 +124,7 @@ export async function scanSource(
     entry: compileGlobs(config.entryDocuments),
     followOutside: config.followOutsideSymlinks,
     partsFromDisk: config.multipart.threshold,
-    files: [],
+    count: 0,
     skipped: [],
     sinceYield: 0,
     onFile,
@@ -89,8 +132,7 @@ export async function scanSource(
   };
   const rootStat = await stat(root);
   await walk(ctx, root, '', new Set([`${rootStat.dev}:${rootStat.ino}`]));
-  ctx.files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { files: ctx.files, skipped: ctx.skipped };
+  return ctx.skipped;
 }
 
 /** Resolves the source and refuses what must never be deployed whole. */
@@ -135,11 +177,12 @@ interface WalkContext {
   followOutside: boolean;
   /** Files from this size on are uploaded in parts read from disk (multipart threshold). */
   partsFromDisk: number;
-  files: LocalFile[];
+  /** Files found so far. */
+  count: number;
   skipped: Skipped[];
   /** Entries visited since the walk last yielded to the event loop. */
   sinceYield: number;
-  onFile: ((file: LocalFile) => void) | undefined;
+  onFile: (file: LocalFile) => void;
   /** Key path → disk path of each file whose path normalisation changed (few, if any). */
   renamedPaths: Map<string, string>;
 }
@@ -274,7 +317,7 @@ function visit(
   // Under a folder reached through a symlink, `dir` is the link's target, not root/parentRel.
   const derived =
     relPath === rawRel && !entry.isSymbolicLink() && abs === path.join(ctx.root, relPath);
-  heapForFiles(ctx.files.length + 1);
+  heapForFiles(++ctx.count);
   const file: LocalFile = {
     relPath,
     key: key.key,
@@ -286,8 +329,7 @@ function visit(
     mtimeMs: info.size >= ctx.partsFromDisk ? info.mtimeMs : undefined,
     entry: ctx.entry(relPath),
   };
-  ctx.files.push(file);
-  ctx.onFile?.(file);
+  ctx.onFile(file);
   return undefined;
 }
 

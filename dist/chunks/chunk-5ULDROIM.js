@@ -1,0 +1,2 @@
+import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
+import{Worker as n}from"node:worker_threads";var t;function o(a){if(t)return;let e;try{e=new n(a)}catch{return}let r={worker:e,ready:!1,unusable:!1};e.unref(),e.once("message",()=>{r.ready=!0}),e.once("error",()=>{r.ready||(r.unusable=!0)}),t=r}function u(){let a=t;return t=void 0,a}export{o as a,u as b};

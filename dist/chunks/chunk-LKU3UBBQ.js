@@ -1,0 +1,2 @@
+import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
+var n=e=>encodeURIComponent(e).replace(/[!'()*]/g,p),p=e=>`%${e.charCodeAt(0).toString(16).toUpperCase()}`;function f(e){let s=[];for(let o of Object.keys(e).sort()){let t=e[o];if(o=n(o),Array.isArray(t))for(let r=0,i=t.length;r<i;r++)s.push(`${o}=${n(t[r])}`);else{let r=o;(t||typeof t=="string")&&(r+=`=${n(t)}`),s.push(r)}}return s.join("&")}export{n as a,f as b};

@@ -1,0 +1,2 @@
+import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
+var n=["spec","env","web-identity","profile","default"],e="sts.amazonaws.com";var i={source:"auto",accessKeyId:void 0,secretAccessKey:void 0,sessionToken:void 0,literalSecrets:[],profile:void 0,webIdentity:{roleArn:void 0,audience:e,tokenVariable:void 0,tokenFile:void 0,sessionName:void 0,durationSeconds:void 0},assumeRole:void 0,sts:{endpoint:void 0,region:void 0}};export{n as a,e as b,i as c};

@@ -1,2 +1,0 @@
-import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-VOAX5F24.js";import"./chunk-K346DSY2.js";import"./chunk-YBHHOLEE.js";import"./chunk-EPEWVU2Y.js";import"./chunk-AIAXIVM6.js";import"./chunk-JJ6VTTTG.js";import"./chunk-OO7GWDOD.js";import"./chunk-AQ7AMGI6.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};

@@ -1,0 +1,2 @@
+import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
+import{a,b,c,d,e,f,g}from"./chunk-U2RHHY52.js";import"./chunk-GFXX367V.js";import"./chunk-MTEKDPFK.js";import"./chunk-KYJSQETD.js";import"./chunk-LKU3UBBQ.js";import"./chunk-ZJFBXPVF.js";import"./chunk-DY7ENUSE.js";import"./chunk-7FP22DFE.js";import"./chunk-VBKI65EO.js";import"./chunk-AQ7AMGI6.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};

@@ -1,2 +1,0 @@
-import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
-import{a,b,c}from"./chunk-GKPYZZV2.js";import"./chunk-VOAX5F24.js";import"./chunk-K346DSY2.js";import"./chunk-YBHHOLEE.js";import"./chunk-EPEWVU2Y.js";import"./chunk-AIAXIVM6.js";import"./chunk-JJ6VTTTG.js";import"./chunk-OO7GWDOD.js";import"./chunk-AQ7AMGI6.js";export{c as credentialsTreatedAsExpired,b as credentialsWillNeedRefresh,a as defaultProvider};
