@@ -10,13 +10,7 @@ import pLimit from 'p-limit';
 import { readBody } from './body.js';
 import type { DeployConfig } from './config.js';
 import { candidatePartSizes, etagProof, ourPartSize, parseEtag } from './etag.js';
-import {
-  digestBuffer,
-  digestFile,
-  digestFileParts,
-  md5Digest,
-  type Digest,
-} from './hash.js';
+import { digestBuffer, digestFile, digestFileParts, md5Digest, type Digest } from './hash.js';
 import type { LocalContent } from './plan.js';
 import { localPath, type LocalFile } from './scan.js';
 import { settingsResolver } from './settings.js';
