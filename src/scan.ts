@@ -194,6 +194,7 @@ async function walk(
   rel: string,
   ancestors: Set<string>,
   renamed = false,
+  direct = true,
 ): Promise<void> {
   const entries: Dirent[] = [];
   // Synchronous calls on purpose (here and for stat/realpath below): a scan is one syscall per
@@ -203,7 +204,7 @@ async function walk(
   for (const entry of readdirSync(dir, { withFileTypes: true })) entries.push(entry);
   const subdirs: Subdir[] = [];
   for (const entry of entries) {
-    const sub = visit(ctx, dir, rel, entry, renamed);
+    const sub = visit(ctx, dir, rel, entry, renamed, direct);
     if (sub) subdirs.push(sub);
     // Let the event loop breathe, so listing pages are read (and the next ones asked for)
     // during the scan.
@@ -221,6 +222,8 @@ interface Subdir {
   id: string;
   /** Some name on its path is not in NFC: the key path differs from the disk path. */
   renamed: boolean;
+  /** Its path is the source's path joined with `rel` (no symlink and no renamed name on the way). */
+  direct: boolean;
 }
 
 async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>): Promise<void> {
@@ -233,7 +236,7 @@ async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>)
   }
   const chain = new Set(ancestors).add(sub.id);
   try {
-    await walk(ctx, sub.abs, sub.rel, chain, sub.renamed);
+    await walk(ctx, sub.abs, sub.rel, chain, sub.renamed, sub.direct);
   } catch (error) {
     // An unreadable folder (permissions) is one skipped entry, not a failed deploy.
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
@@ -248,6 +251,7 @@ function visit(
   parentRel: string,
   entry: Dirent,
   parentRenamed: boolean,
+  parentDirect: boolean,
 ): Subdir | undefined {
   const rawRel = parentRel ? `${parentRel}/${entry.name}` : entry.name;
   const relPath = rawRel.normalize('NFC');
@@ -261,7 +265,12 @@ function visit(
     ctx.skipped.push({ relPath: JSON.stringify(relPath), reason: unnamable });
     return undefined;
   }
-  let abs = path.join(dir, entry.name);
+  // `dir` is absolute and normalised (the resolved source, a resolved link, or built this way)
+  // and a name holds no separator: joining needs no path.join, whose normalising cost ~18 ms
+  // of a 2,000-file scan's ~250 (profiled).
+  let abs = dir + path.sep + entry.name;
+  // Its disk path is root/relPath: the file needs no path of its own (see LocalFile.absPath).
+  const direct = parentDirect && !renamed && !entry.isSymbolicLink();
   let info: Stats;
   try {
     if (entry.isSymbolicLink()) {
@@ -292,7 +301,7 @@ function visit(
   if (info.isDirectory()) {
     return excludesWholeDir(ctx.exclude, relPath)
       ? undefined
-      : { abs, rel: relPath, id: `${info.dev}:${info.ino}`, renamed };
+      : { abs, rel: relPath, id: `${info.dev}:${info.ino}`, renamed, direct };
   }
   if (!info.isFile()) {
     ctx.skipped.push({ relPath, reason: 'not a regular file (FIFO, socket or device)' });
@@ -314,15 +323,12 @@ function visit(
       return undefined;
     }
   }
-  // Under a folder reached through a symlink, `dir` is the link's target, not root/parentRel.
-  const derived =
-    relPath === rawRel && !entry.isSymbolicLink() && abs === path.join(ctx.root, relPath);
   heapForFiles(++ctx.count);
   const file: LocalFile = {
     relPath,
     key: key.key,
     root: ctx.root,
-    ...(derived ? {} : { absPath: abs }),
+    ...(direct ? {} : { absPath: abs }),
     // Stats numbers are boxed doubles; Math.trunc hands back a small integer where the size
     // fits one (below 1 GiB), stored unboxed in the record: 16 bytes less per file.
     size: Math.trunc(info.size),
