@@ -4,8 +4,8 @@
  * busy thread otherwise — a no-change deploy of 2,000 files spent ~200 of its ~450 ms in the
  * walk, the stats and the reads and MD5s of the files, with the other core idle.
  *
- * Files go to the main thread in batches, each small file (up to 1 MiB) with the MD5 of its
- * bytes, computed here as it is found: a file whose object has its size needs exactly that to
+ * Files go to the main thread in batches, each small file (up to 1 MiB; the first 20,000 of a
+ * tree) with the MD5 of its bytes, computed here as it is found: a file whose object has its size needs exactly that to
  * be compared, and reading it here costs the main thread nothing. The main thread says when
  * no digest is needed (the bucket holds nothing to compare with, or the run compares nothing);
  * from then on files go without. Protocol: scan-thread.ts.
@@ -13,16 +13,27 @@
 import { parentPort } from 'node:worker_threads';
 import { S3shipError } from './errors.js';
 import { md5OfSmallFile } from './hash.js';
+import { MANY_FILES } from './heap.js';
 import { localPath, walkSource, type LocalFile } from './scan.js';
 import type { FromScanThread, ToScanThread } from './scan-thread.js';
 
 /** Files per message: enough to make a message cheap, few enough to let comparing start early. */
 const BATCH = 128;
 
+/**
+ * Files hashed here at most. A digest waits in the main thread until its file is compared,
+ * and in a large tree most files are listed after the scan is done (in key ranges: see
+ * gather.ts): at 200,000 files that would be ~15 MB of waiting MD5 strings against a 250 MB
+ * budget. Past this count files go without, and are hashed as they are compared (as without a
+ * scan thread).
+ */
+const HASHED_MAX = MANY_FILES;
+
 const port = parentPort;
 if (port) {
   let hashing = false;
   let stopped = false;
+  let hashed = 0;
   let files: LocalFile[] = [];
   let md5s: (string | undefined)[] = [];
   const post = (message: FromScanThread) => port.postMessage(message);
@@ -42,7 +53,9 @@ if (port) {
     hashing = message.hash && !stopped;
     walkSource(message.config, (file) => {
       files.push(file);
-      md5s.push(hashing ? md5OfSmallFile(localPath(file), file.size) : undefined);
+      md5s.push(
+        hashing && ++hashed <= HASHED_MAX ? md5OfSmallFile(localPath(file), file.size) : undefined,
+      );
       if (files.length === BATCH) flush();
     }).then(
       (skipped) => {
