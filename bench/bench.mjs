@@ -23,6 +23,7 @@ import {
   countSince,
   settle,
   gatewayTicks,
+  warmUp,
 } from './gateway.mjs';
 import { markdownReport, printTable } from './report.mjs';
 import { tools as allTools } from './tools.mjs';
@@ -210,6 +211,8 @@ if (opts.scale) {
 } else {
   const files = Number(opts.files ?? 2000);
   const all = [];
+  console.log('warming the gateway up (a big object and 500 small ones, then deleted)');
+  await warmUp(gw, Number(opts.big ?? 256));
   for (const t of installed)
     all.push(...(await standard(t, files, Number(opts.size), Number(opts.big ?? 256))));
   results = { standard: all };

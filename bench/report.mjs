@@ -116,7 +116,7 @@ export function markdownReport(root, machine, results, scale) {
       ].join('\n')
     : [
         where,
-        `Before every run the harness waits for the gateway to go idle; fresh, edit1, big and big-fresh are the median of ${machine.repeat ?? 1} runs (cold: one run).`,
+        `The gateway is put through a big and 500 small uploads before the first tool, and before every run the harness waits for it to go idle; fresh, edit1, big and big-fresh are the median of ${machine.repeat ?? 1} runs (cold: one run).`,
         '',
         ...standardRows(results.standard),
         '',

@@ -16,6 +16,8 @@ import { createReporter } from './report/create.js';
 import { actionInput } from './report/github.js';
 import { reportedRun } from './report/session.js';
 import { processTerminal } from './report/terminal.js';
+import { startScanThread } from './scan-thread-start.js';
+import { takeScanner } from './scan-thread.js';
 import { loadConfig, type SpecOverrides } from './spec/load.js';
 
 export interface ActionOptions {
@@ -88,6 +90,10 @@ export function actionOptions(
 }
 
 export async function run(): Promise<void> {
+  // First: the scan thread starts up while the inputs, the spec and the credentials (often an
+  // OIDC exchange) are dealt with. Where dist/scan-worker.js is not beside this module (run
+  // from source), the scan runs in this thread.
+  startScanThread(new URL('./scan-worker.js', import.meta.url));
   const env = process.env;
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   let options: ActionOptions | undefined;
@@ -129,6 +135,7 @@ export async function run(): Promise<void> {
       env,
       signal: interrupt.signal,
       mask: githubMasker(env, (line) => process.stdout.write(`${line}\n`)),
+      scanner: takeScanner(),
     },
   );
 }
