@@ -169,15 +169,31 @@ async function hugeFile(list, mib) {
   rmSync(src, { recursive: true, force: true });
   mkdirSync(src, { recursive: true });
   addBig(src, mib, 'huge.bin');
-  const results = [];
-  for (const tool of list) {
-    const bucket = await createBucket(gw, `h-${tool.name}-${run}`);
-    const r = await measure(tool, src, bucket, `file-${mib / 1024}GiB`);
-    await emptyBucket(gw, bucket);
-    results.push({ ...r, mbPerS: round((mib * 1.048576) / r.wall, 0) });
+  // Three rounds, each in a different tool order, and the median per tool: one sample each
+  // with s3ship always first (right after the 200,000-object bucket was emptied) put it at
+  // 159 against 165 MB/s in one run and ahead 166/207 against 155/195 in alternating pairs
+  // right after.
+  const runs = new Map(list.map((tool) => [tool.name, []]));
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < list.length; i++) {
+      const tool = list[(i + round) % list.length];
+      const bucket = await createBucket(gw, `h-${tool.name}-${run}-${round}`);
+      runs.get(tool.name).push(await measure(tool, src, bucket, `file-${mib / 1024}GiB`));
+      await emptyBucket(gw, bucket);
+    }
   }
   rmSync(src, { recursive: true, force: true });
-  return results;
+  return list.map((tool) => {
+    const samples = runs.get(tool.name);
+    const median = [...samples].sort((a, b) => a.wall - b.wall)[1];
+    return {
+      ...median,
+      rssMb: Math.max(...samples.map((r) => r.rssMb)),
+      samples: samples.map((r) => r.wall),
+      rc: samples.find((r) => r.rc !== 0)?.rc ?? 0,
+      mbPerS: round((mib * 1.048576) / median.wall, 0),
+    };
+  });
 }
 
 mkdirSync(work, { recursive: true });
