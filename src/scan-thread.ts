@@ -9,6 +9,7 @@
 import { S3shipError, type ErrorCode } from './errors.js';
 import { takeScanThread, type StartedThread } from './scan-thread-start.js';
 import {
+  localFile,
   scanConfigOf,
   scanSource,
   sortByKey,
@@ -39,7 +40,10 @@ export const inThreadScanner: Scanner = {
 
 /** Main thread → scan thread. */
 export type ToScanThread =
-  { type: 'scan'; config: ScanConfig; hash: boolean } | { type: 'stop-hashing' };
+  | { type: 'scan'; config: ScanConfig; hash: boolean }
+  | { type: 'stop-hashing' }
+  /** A batch of files was taken (the walk keeps a bounded number unread: scan-worker.ts). */
+  | { type: 'taken' };
 
 /** Scan thread → main thread. `md5s[i]` belongs to `files[i]`. */
 export type FromScanThread =
@@ -68,6 +72,8 @@ function threadScanner(thread: StartedThread): Scanner {
         ? inThreadScanner.scan(config, onFile, options)
         : new Promise<ScanResult>((resolve, reject) => {
             const files: LocalFile[] = [];
+            /** The source folder, one string for every file (see localFile). */
+            let root: string | undefined;
             const finish = (settle: () => void) => {
               worker.off('message', onMessage);
               worker.off('error', onError);
@@ -79,10 +85,13 @@ function threadScanner(thread: StartedThread): Scanner {
               if (message.type === 'ready') return;
               if (message.type === 'files') {
                 for (let i = 0; i < message.files.length; i++) {
-                  const file = message.files[i] as LocalFile;
+                  const copy = message.files[i] as LocalFile;
+                  root ??= copy.root;
+                  const file = localFile(copy, root);
                   files.push(file);
                   onFile(file, message.md5s[i]);
                 }
+                worker.postMessage({ type: 'taken' } satisfies ToScanThread);
               } else if (message.type === 'done') {
                 finish(() => resolve({ files: sortByKey(files), skipped: message.skipped }));
               } else {
