@@ -8,13 +8,13 @@ import { CREDENTIALS_UNAVAILABLE, resolveCredentials } from './credentials.js';
 import { DEFAULT_CREDENTIALS } from './credentials/config.js';
 import { S3shipError, type ErrorCode } from './errors.js';
 import { retryEvent, type EventSink } from './events.js';
-import { executePlan, type Outcome } from './execute.js';
+import { Executor, type Outcome } from './execute.js';
 import { explainStoreError } from './explain.js';
 import { CREDENTIAL_CODES } from './store/s3-errors.js';
 import { gather } from './gather.js';
-import { buildPlan, planCounts, type Plan } from './plan.js';
+import { buildPlan, decideOne, planCounts, type LocalContent, type Plan } from './plan.js';
 import { DEFAULT_RETRY, retryingReads, type RetryPolicy } from './retry.js';
-import type { Skipped } from './scan.js';
+import type { LocalFile, Skipped } from './scan.js';
 import type { Scanner } from './scan-thread.js';
 import { inShard, type Shard } from './shard.js';
 import { S3Store } from './store/s3-store.js';
@@ -109,6 +109,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     deps.emit({ type: 'phase', phase: 'scan' });
     return described;
   });
+  let executor: Executor | undefined;
   try {
     // Listing and heads are retried like the executor's requests (a 503 while listing is common).
     const reads = retryingReads(store, deps.retry ?? DEFAULT_RETRY, {
@@ -118,12 +119,24 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     });
     // A shard compares only its share; prune compares nothing (it uploads nothing).
     const owns = ownership(options);
+    // Made before the compare, so that a big new asset can start while the rest is compared.
+    executor = options.dryRun
+      ? undefined
+      : new Executor({
+          store,
+          concurrency: config.concurrency,
+          multipart: config.multipart,
+          retry: deps.retry ?? DEFAULT_RETRY,
+          emit: deps.emit,
+          ...(deps.signal ? { signal: deps.signal } : {}),
+        });
     const gathered = gather({
       config,
       store: reads,
       list: (startAfter) => reads.list(target.prefix, deps.signal, startAfter),
       ...(deps.keysPerRange ? { keysPerRange: deps.keysPerRange } : {}),
       ...(deps.scanner ? { scanner: deps.scanner } : {}),
+      ...(executor ? { early: startsEarly(executor, config, options.force) } : {}),
       owns,
       onScanned: (scanned) =>
         void opened.then(() => {
@@ -134,9 +147,18 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
     // Settled before anything else is said, and before an error is explained (it names who).
-    const [outcome] = await Promise.allSettled([gathered, opened]);
-    const described = await opened;
-    if (outcome.status === 'rejected') rethrowStoreError(outcome.reason, target);
+    const [outcome, openedOutcome] = await Promise.allSettled([gathered, opened]);
+    // When either failed nothing more will run: an upload started early is stopped first (a
+    // multipart one aborted).
+    if (openedOutcome.status === 'rejected') {
+      await executor?.abandon(openedOutcome.reason);
+      throw openedOutcome.reason;
+    }
+    if (outcome.status === 'rejected') {
+      await executor?.abandon(outcome.reason);
+      rethrowStoreError(outcome.reason, target);
+    }
+    const described = openedOutcome.value;
     const { local, remote, content } = outcome.value;
     const plan = buildPlan({
       files: local.files,
@@ -163,14 +185,8 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
         fatalCode: undefined,
         durationMs: now() - started,
       };
-    const result = await executePlan(plan, {
-      store,
-      concurrency: config.concurrency,
-      multipart: config.multipart,
-      retry: deps.retry ?? DEFAULT_RETRY,
-      emit: deps.emit,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-    });
+    if (!executor) throw new Error('deploy: no executor for a run that is not a dry run');
+    const result = await executor.execute(plan);
     // Presigned links and the CDN invalidation (spec `presign`, `cloudfront`), after a full
     // success; loaded on demand, as they pull in the SDK clients.
     const after =
@@ -217,6 +233,20 @@ export function errorCodeFor(error: StoreError): ErrorCode {
   if (error.code === 'AccessDenied' || error.code === 'AllAccessDisabled') return 'ACCESS_DENIED';
   if (error.code === 'NoSuchBucket') return 'BUCKET_MISSING';
   return 'S3_ERROR';
+}
+
+/**
+ * The uploads that start before the plan is complete (head-start.ts): new assets, each decided
+ * exactly as the plan decides it. The listing is watched for the big ones only (files to go up
+ * in parts: seconds of work each), so a page checks a handful of files, not every new one.
+ */
+function startsEarly(executor: Executor, config: DeployConfig, force: boolean) {
+  return {
+    wants: (file: LocalFile) => !file.entry,
+    watch: (file: LocalFile) => file.size >= config.multipart.threshold,
+    start: (file: LocalFile, content: LocalContent) =>
+      executor.startEarly(decideOne(file, content, undefined, force)),
+  };
 }
 
 /** Which keys this run uploads: all (undefined), a shard's share, or none (prune). */

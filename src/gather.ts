@@ -40,6 +40,17 @@ export interface GatherOptions extends InspectOptions {
   onScanned?: (local: ScanResult) => void;
   /** Walks the source (default: in this thread). */
   scanner?: Scanner;
+  /**
+   * Uploads that may start before the plan is complete (head-start.ts): `start` gets each file
+   * `wants` picks as soon as it is known to be new — found by the scan after the listing passed
+   * its key without it. A file found before that is handed on later only if `watch` picks it
+   * too (each listing page checks the watched files: keep them few, e.g. the big ones).
+   */
+  early?: {
+    wants: (file: LocalFile) => boolean;
+    watch: (file: LocalFile) => boolean;
+    start: (file: LocalFile, content: LocalContent) => void;
+  };
 }
 
 /**
@@ -76,12 +87,34 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   const mine = new Map<string, LocalFile>();
   /** MD5s the scan computed, for files not compared yet. */
   const md5s = new Map<string, string>();
-  const compare = (file: LocalFile, object: RemoteObject | undefined) => {
+  /** Files of `mine` that options.early watches, waiting for the listing to pass their key. */
+  const awaited = new Map<string, LocalFile>();
+  const compare = (
+    file: LocalFile,
+    object: RemoteObject | undefined,
+    then?: (c: LocalContent) => void,
+  ) => {
     mine.delete(file.key); // each file is compared once
+    awaited.delete(file.key);
     const md5 = md5s.get(file.key);
     if (md5 !== undefined) md5s.delete(file.key);
-    pending.add(inspect(file, object, md5).then((c) => content.set(file.key, c)));
+    pending.add(
+      inspect(file, object, md5).then((c) => {
+        content.set(file.key, c);
+        then?.(c);
+      }),
+    );
   };
+  /** Compares a file known to be absent from the store, and hands it to options.early. */
+  const startEarly = (file: LocalFile) =>
+    compare(file, undefined, (c) => options.early?.start(file, c));
+  /**
+   * Whether the store has been listed past `key` without it: the first chain lists from the
+   * first key in order (a retried page resumes after the last key taken), so every key
+   * below its last one has been seen.
+   */
+  const passed = (key: string) =>
+    head.done === true || (head.last !== undefined && compareKeys(key, head.last) < 0);
   const take = (listed: RemoteObject) => {
     const file = mine.get(listed.key);
     // With the local file's own key string: one string per key, not two.
@@ -108,10 +141,13 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
           take(listed);
           range.last = listed.key;
         }
+        if (range === head)
+          for (const file of awaited.values()) if (passed(file.key)) startEarly(file);
         await pending.below(BACKLOG);
         if (failed) return true;
       }
       range.done = true;
+      if (range === head) for (const file of awaited.values()) startEarly(file);
       // An empty store (a first deploy): nothing will be compared, so nothing needs a digest.
       if (range === head && first) scanner.stopHashing();
       return true;
@@ -134,7 +170,10 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     if (md5 !== undefined) md5s.set(file.key, md5);
     const listed = remote.get(file.key);
     if (!listed) {
+      const { early } = options;
+      if (early?.wants(file) && passed(file.key)) return startEarly(file);
       mine.set(file.key, file);
+      if (early?.wants(file) && early.watch(file)) awaited.set(file.key, file);
       return;
     }
     remote.delete(file.key);

@@ -131,14 +131,14 @@ async function readDigest(
   // garbage collector busy (readFileSync also adds an fstat).
   if (expectedSize !== undefined && expectedSize <= SMALL_MAX) {
     signal?.throwIfAborted();
-    const bytes = readSmall(filePath);
+    const bytes = readSmall(filePath, expectedSize);
     if (bytes) {
       if (partSizes.length === 0 && whole) return md5Digest(hash('md5', bytes), bytes.length);
       const d = new MultiDigester(partSizes, whole);
       d.update(bytes);
       return d.finish();
     }
-    // It grew past SMALL_MAX since the scan: read it the streaming way below.
+    // It grew since the scan: read it whole the streaming way below.
   }
   // Part digests alone parallelise: big files have their parts hashed on every core.
   if (
@@ -184,12 +184,13 @@ let scratch: Buffer | undefined;
 
 /**
  * The whole file in a buffer shared by every call (valid until the next call), or undefined
- * when it holds more than SMALL_MAX bytes.
+ * when it holds more than `expectedSize` (at most SMALL_MAX) bytes.
  */
-function readSmall(filePath: string): Buffer | undefined {
+function readSmall(filePath: string, expectedSize: number): Buffer | undefined {
   scratch ??= Buffer.allocUnsafe(SMALL_MAX + 1);
-  const filled = readInto(filePath, scratch);
-  return filled === scratch.length ? undefined : scratch.subarray(0, filled);
+  const room = scratch.subarray(0, expectedSize + 1);
+  const filled = readInto(filePath, room, expectedSize);
+  return filled === room.length ? undefined : room.subarray(0, filled);
 }
 
 /**
@@ -200,7 +201,7 @@ function readSmall(filePath: string): Buffer | undefined {
 export function md5OfSmallFile(filePath: string, expectedSize: number): string | undefined {
   if (expectedSize > SMALL_MAX) return undefined;
   try {
-    const bytes = readSmall(filePath);
+    const bytes = readSmall(filePath, expectedSize);
     return bytes?.length === expectedSize ? hash('md5', bytes) : undefined;
   } catch {
     return undefined;

@@ -107,7 +107,7 @@ export function buildPlan(input: PlanInput): Plan {
     const content = input.content.get(file.key);
     if (!content) throw new Error(`buildPlan: no content entry for ${file.key}`);
     const remote = content.remote ?? input.remote.get(file.key);
-    const item = compareOne(file, content, remote, input.force);
+    const item = decideOne(file, content, remote, input.force);
     if (item.action === 'skip') plan.others.push(item);
     else (file.entry ? plan.entries : plan.assets).push(item);
   }
@@ -137,8 +137,11 @@ function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void 
   }
 }
 
-/** Decides one key. Cheapest evidence first: existence, size, then digests. */
-function compareOne(
+/**
+ * Decides one key. Cheapest evidence first: existence, size, then digests. (Also used for a
+ * big new asset that starts before the plan is complete: deploy.ts startsEarly.)
+ */
+export function decideOne(
   file: LocalFile,
   content: LocalContent,
   remote: RemoteObject | undefined,

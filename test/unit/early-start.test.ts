@@ -1,0 +1,260 @@
+/**
+ * A big new asset starts uploading as soon as the listing has passed its key, while the rest of
+ * the tree is still being compared. What users rely on is unchanged: the same plan, the same
+ * objects, the same reports (its 'uploaded' after the plan, once); entry documents still wait
+ * for every asset; and when the compare fails, the early upload is aborted — no object, no
+ * open multipart upload left behind.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { run } from '../../src/deploy.js';
+import { HeadStart } from '../../src/head-start.js';
+import type { PlanItem } from '../../src/plan.js';
+import type { DeployEvent } from '../../src/events.js';
+import { StoreError } from '../../src/store/store.js';
+import { noWait, tempTree, testConfig } from '../support/fixtures.js';
+import { failOn, MemoryStore } from '../support/memory-store.js';
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+/** 40 small files, already in the store; keys after the big files' keys. */
+const small = Object.fromEntries(
+  Array.from({ length: 40 }, (_, i) => [`z/f${String(i).padStart(2, '0')}.txt`, `file ${i}`]),
+);
+/** Bigger than the multipart threshold below: 5 parts. */
+const big = Buffer.from(Array.from({ length: 4500 }, (_, i) => (7 + i * 31) & 0xff));
+let source: string;
+
+beforeAll(async () => {
+  source = await tempTree({ ...small, 'a/big.bin': big, 'b/page.html': big });
+});
+afterAll(async () => {
+  await rm(source, { recursive: true, force: true });
+});
+
+/** A bucket holding the small files, listed 4 keys a page, 2 ms a request. */
+function bucket(): MemoryStore {
+  const store = new MemoryStore();
+  for (const [rel, text] of Object.entries(small)) {
+    const body = Buffer.from(text);
+    store.objects.set(rel, { body, etag: md5(body), metadata: {} });
+  }
+  store.pageSize = 4;
+  store.latencyMs = 2;
+  return store;
+}
+
+async function deploy(store: MemoryStore) {
+  const events: DeployEvent[] = [];
+  const result = await run(
+    {
+      config: testConfig(source, { multipart: { threshold: 1024, partSize: 1000 } }),
+      dryRun: false,
+      force: false,
+    },
+    { env: {}, emit: (e) => events.push(e), retry: noWait, createStore: () => store },
+  );
+  return { result, events };
+}
+
+const callIndex = (store: MemoryStore, operation: string, key: string) =>
+  store.calls.findIndex((c) => c.operation === operation && c.key === key);
+const lastListing = (store: MemoryStore) =>
+  store.calls.map((c) => c.operation).lastIndexOf('ListObjectsV2');
+
+describe('new assets start before the plan is complete', () => {
+  test('its upload begins before the listing ends; plan, objects and reports are as usual', async () => {
+    const store = bucket();
+    const { result, events } = await deploy(store);
+    // 11 pages of listing; the big asset's key sorts before all of them.
+    expect(callIndex(store, 'CreateMultipartUpload', 'a/big.bin')).toBeGreaterThan(-1);
+    expect(callIndex(store, 'CreateMultipartUpload', 'a/big.bin')).toBeLessThan(lastListing(store));
+    // The entry document of the same size waits for the plan (and so for every asset).
+    expect(callIndex(store, 'CreateMultipartUpload', 'b/page.html')).toBeGreaterThan(
+      lastListing(store),
+    );
+    expect(result.plan.assets.map((i) => [i.key, i.reason])).toEqual([['a/big.bin', 'new']]);
+    expect(result.plan.entries.map((i) => [i.key, i.reason])).toEqual([['b/page.html', 'new']]);
+    expect(result.outcomes?.every((o) => o.status === 'done')).toBe(true);
+    expect(store.objects.get('a/big.bin')?.body.equals(big)).toBe(true);
+    expect(store.objects.get('b/page.html')?.body.equals(big)).toBe(true);
+    expect(store.count('PutObject')).toBe(0); // the small files are unchanged
+    expect(store.count('CreateMultipartUpload')).toBe(2);
+    const uploaded = events.flatMap((e, i) => (e.type === 'uploaded' ? [[e.key, i]] : []));
+    expect(uploaded.map(([key]) => key)).toEqual(['a/big.bin', 'b/page.html']);
+    const planAt = events.findIndex((e) => e.type === 'plan');
+    expect(uploaded.every(([, i]) => Number(i) > planAt)).toBe(true);
+  });
+
+  test('a first deploy starts uploads during the scan, each key once, bounded', async () => {
+    const many = await tempTree(
+      Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`f/${i}.txt`, `body ${i}`])),
+    );
+    try {
+      const store = new MemoryStore();
+      store.latencyMs = 1;
+      let putsBeforePlan = -1;
+      const result = await run(
+        { config: testConfig(many, { concurrency: 4 }), dryRun: false, force: false },
+        {
+          env: {},
+          emit: (e) => {
+            if (e.type === 'plan') putsBeforePlan = store.count('PutObject');
+          },
+          retry: noWait,
+          createStore: () => store,
+        },
+      );
+      // Started while the tree was still being scanned, at most 8 files per request slot.
+      expect(putsBeforePlan).toBeGreaterThan(0);
+      expect(putsBeforePlan).toBeLessThanOrEqual(8 * 4);
+      expect(store.maxInFlight).toBeLessThanOrEqual(4);
+      const puts = store.calls.filter((c) => c.operation === 'PutObject').map((c) => c.key);
+      expect(puts.length).toBe(600);
+      expect(new Set(puts).size).toBe(600);
+      expect(result.outcomes?.filter((o) => o.status === 'done').length).toBe(600);
+      for (let i = 0; i < 600; i++)
+        expect(store.objects.get(`f/${i}.txt`)?.body.toString()).toBe(`body ${i}`);
+    } finally {
+      await rm(many, { recursive: true, force: true });
+    }
+  });
+
+  test('a fatal error on an early upload stops the early starts, and the deploy reports it', async () => {
+    const many = await tempTree(
+      Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f/${i}.txt`, `body ${i}`])),
+    );
+    try {
+      const store = new MemoryStore();
+      store.latencyMs = 1;
+      store.failures.push(failOn('PutObject', () => true, 'AccessDenied', { fatal: true }));
+      const result = await run(
+        { config: testConfig(many, { concurrency: 4 }), dryRun: false, force: false },
+        { env: {}, emit: () => undefined, retry: noWait, createStore: () => store },
+      );
+      expect(result.fatalCode).toBe('ACCESS_DENIED');
+      expect(result.fatal).toMatch(/AccessDenied|PutObject/);
+      // The files in flight when it failed (early, then the plan's first), not one per file.
+      expect(store.count('PutObject')).toBeLessThanOrEqual(2 * 4);
+      expect(store.objects.size).toBe(0);
+    } finally {
+      await rm(many, { recursive: true, force: true });
+    }
+  });
+
+  test('a second deploy uploads nothing', async () => {
+    const store = bucket();
+    await deploy(store);
+    const before = store.calls.length;
+    const { result } = await deploy(store);
+    const writes = store.calls
+      .slice(before)
+      .filter((c) => c.operation !== 'ListObjectsV2' && c.operation !== 'HeadObject');
+    expect(writes).toEqual([]);
+    expect(result.plan.assets.length + result.plan.entries.length).toBe(0);
+  });
+
+  test('a plan (dry run) starts nothing', async () => {
+    const store = bucket();
+    const result = await run(
+      {
+        config: testConfig(source, { multipart: { threshold: 1024, partSize: 1000 } }),
+        dryRun: true,
+        force: false,
+      },
+      { env: {}, emit: () => undefined, retry: noWait, createStore: () => store },
+    );
+    expect(result.plan.assets.map((i) => i.key)).toEqual(['a/big.bin']);
+    expect(store.calls.filter((c) => c.operation !== 'ListObjectsV2')).toEqual([]);
+  });
+
+  test('when the listing fails after the upload began, it is aborted: no object, no open upload', async () => {
+    const store = bucket();
+    // Parts that take long: the upload is still going when the listing fails.
+    const uploadPart = store.uploadPart.bind(store);
+    store.uploadPart = async (...args) => {
+      await delay(100);
+      return uploadPart(...args);
+    };
+    let pages = 0;
+    store.failures.push((operation, key) =>
+      operation === 'ListObjectsV2' && ++pages > 6
+        ? new StoreError('AccessDenied', '', {
+            retryable: false,
+            fatal: true,
+            operation,
+            key,
+          })
+        : undefined,
+    );
+    await expect(deploy(store)).rejects.toThrow(/AccessDenied|access/i);
+    // It did begin (before page 7 failed), and it is gone.
+    expect(callIndex(store, 'CreateMultipartUpload', 'a/big.bin')).toBeGreaterThan(-1);
+    expect(callIndex(store, 'CreateMultipartUpload', 'a/big.bin')).toBeLessThan(lastListing(store));
+    expect(store.uploads.size).toBe(0);
+    expect(store.objects.has('a/big.bin')).toBe(false);
+    expect(store.objects.has('b/page.html')).toBe(false);
+  });
+});
+
+describe('HeadStart bounds', () => {
+  const item = (key: string, entry = false): PlanItem => ({
+    key,
+    action: 'upload',
+    reason: 'new',
+    size: 1,
+    file: { relPath: key, key, root: '/src', size: 1, mtimeMs: undefined, entry },
+  });
+  const denied = () =>
+    new StoreError('AccessDenied', '', {
+      retryable: false,
+      fatal: true,
+      operation: 'PutObject',
+      key: 'k',
+    });
+
+  test('never more than inFlight at once nor total in all; no entry document', async () => {
+    const started: string[] = [];
+    const gates: (() => void)[] = [];
+    const head = new HeadStart(
+      (i) => {
+        started.push(i.key);
+        return new Promise((resolve) => gates.push(() => resolve({ parts: 1, bytes: 1 })));
+      },
+      { inFlight: 2, total: 3 },
+    );
+    for (const k of ['a', 'b', 'c']) head.offer(item(k));
+    expect(started).toEqual(['a', 'b']); // c: two already in flight
+    head.offer(item('page.html', true));
+    gates.shift()?.();
+    await Promise.resolve();
+    await Promise.resolve();
+    head.offer(item('d'));
+    head.offer(item('a')); // already started: not twice
+    expect(started).toEqual(['a', 'b', 'd']);
+    gates.splice(0).forEach((open) => open());
+    await head.close();
+    head.offer(item('e')); // total reached, and closed
+    expect(started).toEqual(['a', 'b', 'd']);
+    expect(head.get('c')).toBeUndefined();
+    expect(await head.get('d')).toEqual({ parts: 1, bytes: 1 });
+  });
+
+  test('a fatal failure stops further early starts', async () => {
+    const started: string[] = [];
+    const head = new HeadStart(
+      (i) => {
+        started.push(i.key);
+        return Promise.reject(denied());
+      },
+      { inFlight: 4, total: 100 },
+    );
+    head.offer(item('a'));
+    await head.get('a')?.catch(() => undefined);
+    await Promise.resolve();
+    head.offer(item('b'));
+    expect(started).toEqual(['a']);
+    await head.close();
+  });
+});
