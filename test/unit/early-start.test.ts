@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { run } from '../../src/deploy.js';
 import { HeadStart } from '../../src/head-start.js';
 import type { PlanItem } from '../../src/plan.js';
-import type { DeployEvent } from '../../src/events.js';
+import type { DeployEvent, EventSink } from '../../src/events.js';
 import { StoreError } from '../../src/store/store.js';
 import { noWait, tempTree, testConfig } from '../support/fixtures.js';
 import { failOn, MemoryStore } from '../support/memory-store.js';
@@ -58,6 +58,22 @@ async function deploy(store: MemoryStore) {
   return { result, events };
 }
 
+/** A first deploy of `count` small files (f/<i>.txt) into `store`, 4 requests in flight. */
+async function firstDeploy(count: number, store: MemoryStore, emit: EventSink = () => undefined) {
+  const tree = await tempTree(
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`f/${i}.txt`, `body ${i}`])),
+  );
+  store.latencyMs = 1;
+  try {
+    return await run(
+      { config: testConfig(tree, { concurrency: 4 }), dryRun: false, force: false },
+      { env: {}, emit, retry: noWait, createStore: () => store },
+    );
+  } finally {
+    await rm(tree, { recursive: true, force: true });
+  }
+}
+
 const callIndex = (store: MemoryStore, operation: string, key: string) =>
   store.calls.findIndex((c) => c.operation === operation && c.key === key);
 const lastListing = (store: MemoryStore) =>
@@ -88,59 +104,32 @@ describe('new assets start before the plan is complete', () => {
   });
 
   test('a first deploy starts uploads during the scan, each key once, bounded', async () => {
-    const many = await tempTree(
-      Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`f/${i}.txt`, `body ${i}`])),
-    );
-    try {
-      const store = new MemoryStore();
-      store.latencyMs = 1;
-      let putsBeforePlan = -1;
-      const result = await run(
-        { config: testConfig(many, { concurrency: 4 }), dryRun: false, force: false },
-        {
-          env: {},
-          emit: (e) => {
-            if (e.type === 'plan') putsBeforePlan = store.count('PutObject');
-          },
-          retry: noWait,
-          createStore: () => store,
-        },
-      );
-      // Started while the tree was still being scanned, at most 8 files per request slot.
-      expect(putsBeforePlan).toBeGreaterThan(0);
-      expect(putsBeforePlan).toBeLessThanOrEqual(8 * 4);
-      expect(store.maxInFlight).toBeLessThanOrEqual(4);
-      const puts = store.calls.filter((c) => c.operation === 'PutObject').map((c) => c.key);
-      expect(puts.length).toBe(600);
-      expect(new Set(puts).size).toBe(600);
-      expect(result.outcomes?.filter((o) => o.status === 'done').length).toBe(600);
-      for (let i = 0; i < 600; i++)
-        expect(store.objects.get(`f/${i}.txt`)?.body.toString()).toBe(`body ${i}`);
-    } finally {
-      await rm(many, { recursive: true, force: true });
-    }
+    const store = new MemoryStore();
+    let putsBeforePlan = -1;
+    const result = await firstDeploy(600, store, (e) => {
+      if (e.type === 'plan') putsBeforePlan = store.count('PutObject');
+    });
+    // Started while the tree was still being scanned, at most 8 files per request slot.
+    expect(putsBeforePlan).toBeGreaterThan(0);
+    expect(putsBeforePlan).toBeLessThanOrEqual(8 * 4);
+    expect(store.maxInFlight).toBeLessThanOrEqual(4);
+    const puts = store.calls.filter((c) => c.operation === 'PutObject').map((c) => c.key);
+    expect(puts.length).toBe(600);
+    expect(new Set(puts).size).toBe(600);
+    expect(result.outcomes?.filter((o) => o.status === 'done').length).toBe(600);
+    for (let i = 0; i < 600; i++)
+      expect(store.objects.get(`f/${i}.txt`)?.body.toString()).toBe(`body ${i}`);
   });
 
   test('a fatal error on an early upload stops the early starts, and the deploy reports it', async () => {
-    const many = await tempTree(
-      Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f/${i}.txt`, `body ${i}`])),
-    );
-    try {
-      const store = new MemoryStore();
-      store.latencyMs = 1;
-      store.failures.push(failOn('PutObject', () => true, 'AccessDenied', { fatal: true }));
-      const result = await run(
-        { config: testConfig(many, { concurrency: 4 }), dryRun: false, force: false },
-        { env: {}, emit: () => undefined, retry: noWait, createStore: () => store },
-      );
-      expect(result.fatalCode).toBe('ACCESS_DENIED');
-      expect(result.fatal).toMatch(/AccessDenied|PutObject/);
-      // The files in flight when it failed (early, then the plan's first), not one per file.
-      expect(store.count('PutObject')).toBeLessThanOrEqual(2 * 4);
-      expect(store.objects.size).toBe(0);
-    } finally {
-      await rm(many, { recursive: true, force: true });
-    }
+    const store = new MemoryStore();
+    store.failures.push(failOn('PutObject', () => true, 'AccessDenied', { fatal: true }));
+    const result = await firstDeploy(300, store);
+    expect(result.fatalCode).toBe('ACCESS_DENIED');
+    expect(result.fatal).toMatch(/AccessDenied|PutObject/);
+    // The files in flight when it failed (early, then the plan's first), not one per file.
+    expect(store.count('PutObject')).toBeLessThanOrEqual(2 * 4);
+    expect(store.objects.size).toBe(0);
   });
 
   test('a second deploy uploads nothing', async () => {
