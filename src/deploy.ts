@@ -119,7 +119,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     });
     // A shard compares only its share; prune compares nothing (it uploads nothing).
     const owns = ownership(options);
-    // Made before the compare, so that a big new asset can start while the rest is compared.
+    // Made before the compare, so that a new asset can start while the rest is compared.
     executor = options.dryRun
       ? undefined
       : new Executor({
@@ -236,14 +236,13 @@ export function errorCodeFor(error: StoreError): ErrorCode {
 }
 
 /**
- * The uploads that start before the plan is complete (head-start.ts): new assets, each decided
+ * The uploads that start before the plan is complete (head-start.ts: new assets), each decided
  * exactly as the plan decides it. The listing is watched for the big ones only (files to go up
  * in parts: seconds of work each), so a page checks a handful of files, not every new one.
  */
 function startsEarly(executor: Executor, config: DeployConfig, force: boolean) {
   return {
-    wants: (file: LocalFile) => !file.entry,
-    watch: (file: LocalFile) => file.size >= config.multipart.threshold,
+    watch: (file: LocalFile) => !file.entry && file.size >= config.multipart.threshold,
     start: (file: LocalFile, content: LocalContent) =>
       executor.startEarly(decideOne(file, content, undefined, force)),
   };

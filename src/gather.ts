@@ -41,13 +41,13 @@ export interface GatherOptions extends InspectOptions {
   /** Walks the source (default: in this thread). */
   scanner?: Scanner;
   /**
-   * Uploads that may start before the plan is complete (head-start.ts): `start` gets each file
-   * `wants` picks as soon as it is known to be new — found by the scan after the listing passed
-   * its key without it. A file found before that is handed on later only if `watch` picks it
-   * too (each listing page checks the watched files: keep them few, e.g. the big ones).
+   * Uploads that may start before the plan is complete (head-start.ts, which decides which may):
+   * `start` gets each file as soon as it is known to be new — found by the scan after the
+   * listing passed its key without it. A file found before that is handed on later only if
+   * `watch` picks it (each listing page checks the watched files: keep them few, e.g. the big
+   * ones).
    */
   early?: {
-    wants: (file: LocalFile) => boolean;
     watch: (file: LocalFile) => boolean;
     start: (file: LocalFile, content: LocalContent) => void;
   };
@@ -171,9 +171,9 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     const listed = remote.get(file.key);
     if (!listed) {
       const { early } = options;
-      if (early?.wants(file) && passed(file.key)) return startEarly(file);
+      if (early && passed(file.key)) return startEarly(file);
       mine.set(file.key, file);
-      if (early?.wants(file) && early.watch(file)) awaited.set(file.key, file);
+      if (early?.watch(file)) awaited.set(file.key, file);
       return;
     }
     remote.delete(file.key);

@@ -139,7 +139,7 @@ function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void 
 
 /**
  * Decides one key. Cheapest evidence first: existence, size, then digests. (Also used for a
- * big new asset that starts before the plan is complete: deploy.ts startsEarly.)
+ * new asset that starts before the plan is complete: deploy.ts startsEarly.)
  */
 export function decideOne(
   file: LocalFile,
