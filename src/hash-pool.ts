@@ -1,16 +1,26 @@
 /**
- * MD5s of a big file's parts on worker threads, so every core hashes. A multipart ETag is the
- * MD5 of its parts' MD5s, and parts are independent: a 256 MiB file in 8 MiB parts is 32 jobs
- * that split over the cores, where one thread needs ~0.43 s (MD5 runs ~620 MB/s per core on
- * the CI-sized machine this was measured on). A whole-file MD5 is sequential and stays on the
- * caller's thread (hash.ts).
+ * MD5s of a big file's parts on every core. A multipart ETag is the MD5 of its parts' MD5s, and
+ * parts are independent: a 256 MiB file in 8 MiB parts is 32 tasks that the pool's members take
+ * one at a time as they become free, where one thread needs ~0.43 s (MD5 runs ~620 MB/s per
+ * core on the CI-sized machine this was measured on). A whole-file MD5 is sequential and stays
+ * on the caller's thread (hash.ts).
  *
- * The workers start on first use (~20 ms, off the main thread) and are unref'd: an idle pool
- * never keeps the process alive. Their code is the self-contained function below, passed as
- * source (`eval`), so the same code runs from the bundle, from the sources under test, and in
- * the container image without a separate worker file to ship and locate.
+ * The members are the main thread itself and one worker thread per other core. The main
+ * thread is idle while a deploy waits for these digests, and it needs no start-up: a worker
+ * costs ~75 ms of a core to start on a 2-core runner (Node's own bootstrap, measured), which
+ * was a sixth of the CPU spent on a 256 MiB file when the pool was all workers. The main
+ * thread hashes one part per turn of its event loop (~12 ms for 8 MiB), so listing pages and
+ * progress are still served between parts.
+ *
+ * Workers start on first use and are unref'd: an idle pool never keeps the process alive.
+ * Their code is the self-contained functions below, passed as source (`eval`), so the same
+ * code runs from the bundle, from the sources under test, and in the container image without a
+ * separate worker file to ship and locate.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 
 /** Files at least this big have their parts hashed on the pool (smaller: not worth a hop). */
@@ -28,86 +38,138 @@ type Reply =
   | { id: number; digests: Uint8Array[]; size: number }
   | { id: number; error: string; code: string | undefined };
 
-/** Runs on a worker: reads parts [first, end) with positional reads, one MD5 per part. */
-function workerMain(): void {
+/**
+ * Reads parts [first, end) with positional reads, one MD5 per part. Self-contained (it also
+ * runs from its source text on a worker): only its arguments and globals.
+ */
+function hashParts(
+  job: Job,
+  files: Pick<typeof fs, 'openSync' | 'fstatSync' | 'readSync' | 'closeSync'>,
+  md5: () => { update(b: Uint8Array): unknown; digest(): Uint8Array },
+  buffer: Buffer,
+): Reply {
+  let fd: number | undefined;
+  try {
+    fd = files.openSync(job.path, 'r');
+    const size = files.fstatSync(fd).size;
+    const digests: Uint8Array[] = [];
+    for (let part = job.first; part < job.end; part++) {
+      const hash = md5();
+      let position = part * job.partSize;
+      const stop = Math.min(size, position + job.partSize);
+      while (position < stop) {
+        const n = files.readSync(fd, buffer, 0, Math.min(buffer.length, stop - position), position);
+        if (n === 0) break;
+        hash.update(buffer.subarray(0, n));
+        position += n;
+      }
+      digests.push(hash.digest());
+    }
+    return { id: job.id, digests, size };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return { id: job.id, error: e.message, code: e.code };
+  } finally {
+    if (fd !== undefined) files.closeSync(fd);
+  }
+}
+
+/**
+ * 128 KiB reads: the bytes the kernel copies in are still in the core's cache when MD5 reads
+ * them. With 1 MiB reads, hashing 256 MiB took 0.62 s of CPU (0.18 s of it the copy), with
+ * 128 KiB 0.50 s (0.05 s).
+ */
+const READ_SIZE = 128 * 1024;
+
+/** Runs on a worker: answers each job with hashParts (passed in, as source). */
+function workerMain(run: typeof hashParts, readSize: number): void {
   // Only globals in here: this function runs from its source text, so a name from the
   // enclosing module (or one a bundler renamed, such as `require`) would not exist.
   const { parentPort } = process.getBuiltinModule('node:worker_threads');
-  const fs = process.getBuiltinModule('node:fs');
-  const { createHash } = process.getBuiltinModule('node:crypto');
-  // 128 KiB reads: the bytes the kernel copies in are still in the core's cache when MD5 reads
-  // them. With 1 MiB reads, hashing 256 MiB took 0.62 s of CPU (0.18 s of it the copy), with
-  // 128 KiB 0.50 s (0.05 s).
-  const buffer = Buffer.allocUnsafe(128 * 1024);
-  parentPort?.on('message', (job: Job) => {
-    let fd: number | undefined;
-    try {
-      fd = fs.openSync(job.path, 'r');
-      const size = fs.fstatSync(fd).size;
-      const digests: Uint8Array[] = [];
-      for (let part = job.first; part < job.end; part++) {
-        const md5 = createHash('md5');
-        let position = part * job.partSize;
-        const stop = Math.min(size, position + job.partSize);
-        while (position < stop) {
-          const n = fs.readSync(fd, buffer, 0, Math.min(buffer.length, stop - position), position);
-          if (n === 0) break;
-          md5.update(buffer.subarray(0, n));
-          position += n;
-        }
-        digests.push(md5.digest());
-      }
-      parentPort.postMessage({ id: job.id, digests, size });
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException;
-      parentPort.postMessage({ id: job.id, error: e.message, code: e.code });
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
-    }
-  });
+  const files = process.getBuiltinModule('node:fs');
+  const { createHash: hasher } = process.getBuiltinModule('node:crypto');
+  const buffer = Buffer.allocUnsafe(readSize);
+  parentPort?.on('message', (job: Job) =>
+    parentPort.postMessage(run(job, files, () => hasher('md5'), buffer)),
+  );
 }
 
-class HashPool {
-  private readonly threads = new Map<number, { worker: Worker; busy: number }>();
+/** The main thread's own buffer, for the parts it hashes. */
+let mainBuffer: Buffer | undefined;
+
+/** A pool member: the main thread, or a worker thread. */
+interface Member {
+  run(job: Job): Promise<Reply>;
+}
+
+const mainThread: Member = {
+  async run(job) {
+    // A turn of the event loop first: what arrived meanwhile (a listing page) is served.
+    await nextTurn();
+    mainBuffer ??= Buffer.allocUnsafe(READ_SIZE);
+    return hashParts(job, fs, () => createHash('md5'), mainBuffer);
+  },
+};
+
+class WorkerMember implements Member {
+  private readonly worker: Worker;
   private readonly waiting = new Map<number, (reply: Reply) => void>();
-  private nextId = 0;
-  private nextThread = 0;
 
-  constructor(private readonly size: number) {}
-
-  run(job: Omit<Job, 'id'>): Promise<Reply> {
-    const id = this.nextId++;
-    const thread = this.thread(this.nextThread++ % this.size);
-    // A busy worker keeps the process alive until it answers; an idle one does not.
-    if (thread.busy++ === 0) thread.worker.ref();
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      thread.worker.postMessage({ ...job, id });
+  /** @param onCrash called once if the worker dies (the pool then starts a new one). */
+  constructor(onCrash: () => void) {
+    this.worker = new Worker(`(${workerMain.toString()})(${hashParts.toString()}, ${READ_SIZE})`, {
+      eval: true,
     });
-  }
-
-  private thread(index: number): { worker: Worker; busy: number } {
-    const existing = this.threads.get(index);
-    if (existing) return existing;
-    const thread = {
-      worker: new Worker(`(${workerMain.toString()})()`, { eval: true }),
-      busy: 0,
-    };
-    thread.worker.on('message', (reply: Reply) => {
-      if (--thread.busy === 0) thread.worker.unref();
+    this.worker.on('message', (reply: Reply) => {
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) this.worker.unref();
     });
-    thread.worker.on('error', (error: Error) => {
+    this.worker.on('error', (error: Error) => {
       // A crashed worker fails every job in flight; the next job gets a new one.
       for (const resolve of this.waiting.values())
         resolve({ id: -1, error: error.message, code: undefined });
       this.waiting.clear();
-      this.threads.delete(index);
+      onCrash();
     });
-    thread.worker.unref();
-    this.threads.set(index, thread);
-    return thread;
+    this.worker.unref();
+  }
+
+  run(job: Job): Promise<Reply> {
+    // A busy worker keeps the process alive until it answers; an idle one does not.
+    if (this.waiting.size === 0) this.worker.ref();
+    return new Promise((resolve) => {
+      this.waiting.set(job.id, resolve);
+      this.worker.postMessage(job);
+    });
+  }
+}
+
+class HashPool {
+  private readonly workers: (WorkerMember | undefined)[];
+  private nextId = 0;
+
+  /** @param size members in all: the main thread and size − 1 workers */
+  constructor(size: number) {
+    this.workers = Array.from({ length: size - 1 }, () => undefined);
+  }
+
+  /** Runs every job, each member taking the next one when it is free. */
+  async runAll(jobs: Omit<Job, 'id'>[], signal: AbortSignal | undefined): Promise<Reply[]> {
+    const replies: Reply[] = new Array<Reply>(jobs.length);
+    let next = 0;
+    const drain = async (member: Member) => {
+      for (let i = next++; i < jobs.length; i = next++) {
+        signal?.throwIfAborted();
+        replies[i] = await member.run({ ...(jobs[i] as Omit<Job, 'id'>), id: this.nextId++ });
+      }
+    };
+    await Promise.all([drain(mainThread), ...this.workers.map((_, i) => drain(this.worker(i)))]);
+    return replies;
+  }
+
+  private worker(index: number): WorkerMember {
+    return (this.workers[index] ??= new WorkerMember(() => (this.workers[index] = undefined)));
   }
 }
 
@@ -127,12 +189,14 @@ export async function digestPartsOnPool(
   const threads = Math.max(1, Math.min(os.availableParallelism(), 8));
   pool ??= new HashPool(threads);
   const parts = Math.max(1, Math.ceil(expectedSize / partSize));
-  // Two ranges per thread: a slow range on one core is balanced by the others.
-  const perJob = Math.max(1, Math.ceil(parts / (threads * 2)));
-  const jobs: Promise<Reply>[] = [];
-  for (let first = 0; first < parts; first += perJob)
-    jobs.push(pool.run({ path: filePath, partSize, first, end: Math.min(parts, first + perJob) }));
-  const replies = await Promise.all(jobs);
+  // One part per job (~12 ms for 8 MiB): the members finish within a part of each other.
+  const jobs = Array.from({ length: parts }, (_, first) => ({
+    path: filePath,
+    partSize,
+    first,
+    end: first + 1,
+  }));
+  const replies = await pool.runAll(jobs, signal);
   signal?.throwIfAborted();
   const digests: Buffer[] = [];
   for (const reply of replies) {
