@@ -26,7 +26,7 @@ import { Worker } from 'node:worker_threads';
 /** Files at least this big have their parts hashed on the pool (smaller: not worth a hop). */
 export const POOL_MIN_BYTES = 32 * 1024 * 1024;
 
-interface Job {
+export interface Job {
   id: number;
   path: string;
   partSize: number;
@@ -34,7 +34,7 @@ interface Job {
   end: number;
 }
 
-type Reply =
+export type Reply =
   | { id: number; digests: Uint8Array[]; size: number }
   | { id: number; error: string; code: string | undefined };
 
@@ -94,9 +94,6 @@ function workerMain(run: typeof hashParts, readSize: number): void {
   );
 }
 
-/** The main thread's own buffer, for the parts it hashes. */
-let mainBuffer: Buffer | undefined;
-
 /** A pool member: the main thread, or a worker thread. */
 interface Member {
   run(job: Job): Promise<Reply>;
@@ -106,8 +103,7 @@ const mainThread: Member = {
   async run(job) {
     // A turn of the event loop first: what arrived meanwhile (a listing page) is served.
     await nextTurn();
-    mainBuffer ??= Buffer.allocUnsafe(READ_SIZE);
-    return hashParts(job, fs, () => createHash('md5'), mainBuffer);
+    return answerHashJob(job);
   },
 };
 
@@ -115,23 +111,29 @@ class WorkerMember implements Member {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, (reply: Reply) => void>();
 
-  /** @param onCrash called once if the worker dies (the pool then starts a new one). */
-  constructor(onCrash: () => void) {
-    this.worker = new Worker(`(${workerMain.toString()})(${hashParts.toString()}, ${READ_SIZE})`, {
-      eval: true,
-    });
+  /**
+   * @param onCrash called once if the worker dies (the pool then starts a new one).
+   * @param lent a started thread that answers jobs already (the scan thread), else a new one
+   */
+  constructor(onCrash: () => void, lent?: Worker) {
+    this.worker =
+      lent ??
+      new Worker(`(${workerMain.toString()})(${hashParts.toString()}, ${READ_SIZE})`, {
+        eval: true,
+      });
     this.worker.on('message', (reply: Reply) => {
       this.waiting.get(reply.id)?.(reply);
       this.waiting.delete(reply.id);
       if (this.waiting.size === 0) this.worker.unref();
     });
-    this.worker.on('error', (error: Error) => {
-      // A crashed worker fails every job in flight; the next job gets a new one.
-      for (const resolve of this.waiting.values())
-        resolve({ id: -1, error: error.message, code: undefined });
+    // A worker that crashed or ended fails every job in flight; the next run starts a new one.
+    const gone = (why: string) => {
+      for (const resolve of this.waiting.values()) resolve({ id: -1, error: why, code: undefined });
       this.waiting.clear();
       onCrash();
-    });
+    };
+    this.worker.on('error', (error: Error) => gone(error.message));
+    this.worker.on('exit', (code: number) => gone(`a hashing thread ended (code ${code})`));
     this.worker.unref();
   }
 
@@ -146,34 +148,109 @@ class WorkerMember implements Member {
 }
 
 class HashPool {
-  private readonly workers: (WorkerMember | undefined)[];
+  /** Workers started (its own, or lent), at most `size` − 1. */
+  private readonly workers = new Set<WorkerMember>();
+  /** Threads announced (promiseToHashPool) and not lent yet: no worker is started for them. */
+  private promised = 0;
+  /** The runs in progress: a member that joins late takes jobs of each. */
+  private readonly runs = new Set<(member: Member) => void>();
   private nextId = 0;
 
   /** @param size members in all: the main thread and size − 1 workers */
-  constructor(size: number) {
-    this.workers = Array.from({ length: size - 1 }, () => undefined);
-  }
+  constructor(private readonly size: number) {}
 
   /** Runs every job, each member taking the next one when it is free. */
-  async runAll(jobs: Omit<Job, 'id'>[], signal: AbortSignal | undefined): Promise<Reply[]> {
+  runAll(jobs: Omit<Job, 'id'>[], signal: AbortSignal | undefined): Promise<Reply[]> {
     const replies: Reply[] = new Array<Reply>(jobs.length);
     let next = 0;
-    const drain = async (member: Member) => {
-      for (let i = next++; i < jobs.length; i = next++) {
-        signal?.throwIfAborted();
-        replies[i] = await member.run({ ...(jobs[i] as Omit<Job, 'id'>), id: this.nextId++ });
-      }
-    };
-    await Promise.all([drain(mainThread), ...this.workers.map((_, i) => drain(this.worker(i)))]);
-    return replies;
+    let left = jobs.length;
+    let join: ((member: Member) => void) | undefined;
+    const run = new Promise<Reply[]>((resolve, reject) => {
+      join = (member) => {
+        void (async () => {
+          for (let i = next++; i < jobs.length; i = next++) {
+            signal?.throwIfAborted();
+            replies[i] = await member.run({ ...(jobs[i] as Omit<Job, 'id'>), id: this.nextId++ });
+            if (--left === 0) resolve(replies);
+          }
+        })().catch(reject);
+      };
+    });
+    const joinRun = join as (member: Member) => void;
+    this.runs.add(joinRun);
+    joinRun(mainThread);
+    for (const worker of this.workers) joinRun(worker);
+    // Start workers for the cores no running or announced thread covers.
+    while (this.workers.size + this.promised < this.size - 1) joinRun(this.startWorker());
+    return run.finally(() => this.runs.delete(joinRun));
   }
 
-  private worker(index: number): WorkerMember {
-    return (this.workers[index] ??= new WorkerMember(() => (this.workers[index] = undefined)));
+  /** A thread will be lent (lend): start no worker in its place meanwhile. */
+  promise(): void {
+    this.promised++;
+  }
+
+  /** Takes a thread announced with promise(), or withdraws the promise (undefined). */
+  lend(thread: Worker | undefined): void {
+    this.promised = Math.max(0, this.promised - 1);
+    if (thread === undefined) return;
+    const member = this.add(new WorkerMember(() => this.workers.delete(member), thread));
+    for (const join of this.runs) join(member);
+  }
+
+  private startWorker(): WorkerMember {
+    const member = this.add(new WorkerMember(() => this.workers.delete(member)));
+    return member;
+  }
+
+  private add(member: WorkerMember): WorkerMember {
+    this.workers.add(member);
+    return member;
   }
 }
 
 let pool: HashPool | undefined;
+
+function thePool(): HashPool {
+  return (pool ??= new HashPool(Math.max(1, Math.min(os.availableParallelism(), 8))));
+}
+
+/**
+ * Announces that a started thread will be lent to the pool (the scan thread, once its walk is
+ * done: scan-thread.ts). Until then the pool starts no worker in its place; a file hashed
+ * meanwhile is hashed by the main thread (and any other workers), and the thread joins in
+ * when it is lent. Every promise is followed by one lendToHashPool call.
+ */
+export function promiseToHashPool(): void {
+  thePool().promise();
+}
+
+/**
+ * Lends a started, idle thread that answers pool jobs (the scan thread once its walk is done:
+ * scan-worker.ts) to the pool, as promised (promiseToHashPool); undefined withdraws the
+ * promise (the thread failed). A thread already running costs nothing to start, where a new
+ * one costs ~75 ms of a core here.
+ */
+export function lendToHashPool(worker: Worker | undefined): void {
+  if (worker) {
+    worker.removeAllListeners('message');
+    worker.unref();
+  }
+  thePool().lend(worker);
+}
+
+/** Answers pool jobs on a thread that has other work too (scan-worker.ts). */
+export function answerHashJob(job: Job): Reply {
+  jobBuffer ??= Buffer.allocUnsafe(READ_SIZE);
+  return hashParts(job, fs, () => createHash('md5'), jobBuffer);
+}
+
+let jobBuffer: Buffer | undefined;
+
+/** A pool job, told apart from a thread's other messages. */
+export function isHashJob(message: unknown): message is Job {
+  return typeof message === 'object' && message !== null && 'partSize' in message;
+}
 
 /**
  * MD5 of each `partSize` part of the file (the last one short), hashed across the pool.
@@ -186,8 +263,6 @@ export async function digestPartsOnPool(
   expectedSize: number,
   signal?: AbortSignal,
 ): Promise<Buffer[]> {
-  const threads = Math.max(1, Math.min(os.availableParallelism(), 8));
-  pool ??= new HashPool(threads);
   const parts = Math.max(1, Math.ceil(expectedSize / partSize));
   // One part per job (~12 ms for 8 MiB): the members finish within a part of each other.
   const jobs = Array.from({ length: parts }, (_, first) => ({
@@ -196,7 +271,7 @@ export async function digestPartsOnPool(
     first,
     end: first + 1,
   }));
-  const replies = await pool.runAll(jobs, signal);
+  const replies = await thePool().runAll(jobs, signal);
   signal?.throwIfAborted();
   const digests: Buffer[] = [];
   for (const reply of replies) {

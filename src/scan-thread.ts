@@ -7,6 +7,7 @@
  * here, as it always could. One that fails mid-scan fails the deploy, with its reason.
  */
 import { S3shipError, type ErrorCode } from './errors.js';
+import { lendToHashPool, POOL_MIN_BYTES, promiseToHashPool } from './hash-pool.js';
 import { takeScanThread, type StartedThread } from './scan-thread-start.js';
 import {
   localFile,
@@ -74,11 +75,17 @@ function threadScanner(thread: StartedThread): Scanner {
             const files: LocalFile[] = [];
             /** The source folder, one string for every file (see localFile). */
             let root: string | undefined;
-            const finish = (settle: () => void) => {
+            /** A big file is in the tree: its parts may need hashing (hash-pool.ts). */
+            let bigFile = false;
+            const finish = (settle: () => void, lend = false) => {
               worker.off('message', onMessage);
               worker.off('error', onError);
               worker.off('exit', onExit);
-              void worker.terminate();
+              // Done, and a big file may need hashing: the thread is already running, so the
+              // hash pool takes it instead of starting one. Otherwise it goes: at 200,000
+              // files its heap would outlive the walk for nothing.
+              if (!lend) void worker.terminate();
+              if (bigFile) lendToHashPool(lend ? worker : undefined);
               settle();
             };
             const onMessage = (message: FromScanThread) => {
@@ -88,12 +95,21 @@ function threadScanner(thread: StartedThread): Scanner {
                   const copy = message.files[i] as LocalFile;
                   root ??= copy.root;
                   const file = localFile(copy, root);
+                  if (file.size >= POOL_MIN_BYTES && !bigFile) {
+                    // Its parts may be hashed before the walk is done: the pool waits for this
+                    // thread rather than start another one beside it.
+                    bigFile = true;
+                    promiseToHashPool();
+                  }
                   files.push(file);
                   onFile(file, message.md5s[i]);
                 }
                 worker.postMessage({ type: 'taken' } satisfies ToScanThread);
               } else if (message.type === 'done') {
-                finish(() => resolve({ files: sortByKey(files), skipped: message.skipped }));
+                finish(
+                  () => resolve({ files: sortByKey(files), skipped: message.skipped }),
+                  bigFile,
+                );
               } else {
                 finish(() => reject(errorFrom(message.error)));
               }

@@ -13,6 +13,7 @@
 import { parentPort } from 'node:worker_threads';
 import { S3shipError } from './errors.js';
 import { md5OfSmallFile } from './hash.js';
+import { answerHashJob, isHashJob, type Job } from './hash-pool.js';
 import { MANY_FILES } from './heap.js';
 import { localPath, walkSource, type LocalFile } from './scan.js';
 import type { FromScanThread, ToScanThread } from './scan-thread.js';
@@ -61,7 +62,9 @@ if (port) {
           resume = resolve;
         });
   post({ type: 'ready' });
-  port.on('message', (message: ToScanThread) => {
+  port.on('message', (message: ToScanThread | Job) => {
+    // Once the walk is done the main thread may lend this thread to its hash pool (hash-pool.ts).
+    if (isHashJob(message)) return port.postMessage(answerHashJob(message));
     if (message.type === 'taken') {
       unread--;
       if (unread < WINDOW) resume?.();

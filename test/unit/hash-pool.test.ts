@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { digestBuffer, digestFileParts } from '../../src/hash.js';
-import { POOL_MIN_BYTES } from '../../src/hash-pool.js';
+import { lendToHashPool, POOL_MIN_BYTES, promiseToHashPool } from '../../src/hash-pool.js';
+import { Worker } from 'node:worker_threads';
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(path.join(os.tmpdir(), 's3ship-pool-'));
@@ -22,6 +23,24 @@ beforeAll(() => writeFileSync(file, data));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('part digests on the worker pool', () => {
+  test('a scan thread lent to the pool while a file is hashed joins in, with the same digests', async () => {
+    // As a deploy does: the scan found a big file (promise), its parts are hashed before the
+    // walk is done, then the scan thread (dist/scan-worker.js) is lent.
+    const scanThread = new Worker(new URL('../../dist/scan-worker.js', import.meta.url));
+    await new Promise((resolve) => scanThread.once('message', resolve)); // ready
+    promiseToHashPool();
+    const hashing = digestFileParts(file, [5 * MiB], undefined, data.length);
+    lendToHashPool(scanThread);
+    let answered = 0;
+    scanThread.on('message', () => answered++);
+    const pooled = await hashing;
+    expect(pooled.multipart.get(5 * MiB)).toBe(
+      digestBuffer(data, [5 * MiB]).multipart.get(5 * MiB),
+    );
+    expect(answered).toBeGreaterThan(0);
+    await scanThread.terminate();
+  });
+
   test('the same multipart ETags and part MD5s as one thread, for two part sizes', async () => {
     const sizes = [8 * MiB, 5 * MiB];
     const pooled = await digestFileParts(file, sizes, undefined, data.length);
