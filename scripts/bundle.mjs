@@ -5,6 +5,7 @@
 // CommonJS dependencies get a `require` through createRequire.
 import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
+import { mimeTablePlugin } from './mime-table.mjs';
 import { narrowSmithy } from './narrow-smithy.mjs';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -26,7 +27,7 @@ await build({
   // through CommonJS, the SigV4 signer pulled all of @smithy/core's serde and JSON protocol
   // code into the deploy's startup (~100 KB). Bundles: 2.06 → 1.77 MB.
   mainFields: ['module', 'main'],
-  plugins: [narrowSmithy],
+  plugins: [narrowSmithy, mimeTablePlugin],
   format: 'esm',
   target: 'node22',
   legalComments: 'none',

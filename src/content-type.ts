@@ -1,7 +1,9 @@
 /**
  * Content-Type from the file name, from the mime-db database (never the host's files). Loaded
  * by upload.ts on the first upload: the database is ~25 ms of a run's startup (measured with
- * --cpu-prof on Node 24), which a deploy that uploads nothing should not pay.
+ * --cpu-prof on Node 24), which a deploy that uploads nothing should not pay. In the bundle,
+ * `mime-types` here is a table of its answers built at bundle time (scripts/mime-table.mjs),
+ * so the first upload does not build its maps either.
  */
 import mime from 'mime-types';
 import type { ObjectSettings } from './config.js';
