@@ -164,25 +164,24 @@ class HashPool {
     const replies: Reply[] = new Array<Reply>(jobs.length);
     let next = 0;
     let left = jobs.length;
-    let join: ((member: Member) => void) | undefined;
-    const run = new Promise<Reply[]>((resolve, reject) => {
-      join = (member) => {
-        void (async () => {
-          for (let i = next++; i < jobs.length; i = next++) {
-            signal?.throwIfAborted();
-            replies[i] = await member.run({ ...(jobs[i] as Omit<Job, 'id'>), id: this.nextId++ });
-            if (--left === 0) resolve(replies);
-          }
-        })().catch(reject);
-      };
-    });
-    const joinRun = join as (member: Member) => void;
-    this.runs.add(joinRun);
-    joinRun(mainThread);
-    for (const worker of this.workers) joinRun(worker);
+    let settle!: { resolve: (replies: Reply[]) => void; reject: (error: unknown) => void };
+    const run = new Promise<Reply[]>((resolve, reject) => (settle = { resolve, reject }));
+    /** A member takes this run's next job whenever it is free, until none is left. */
+    const join = (member: Member) => {
+      void (async () => {
+        for (let i = next++; i < jobs.length; i = next++) {
+          signal?.throwIfAborted();
+          replies[i] = await member.run({ ...(jobs[i] as Omit<Job, 'id'>), id: this.nextId++ });
+          if (--left === 0) settle.resolve(replies);
+        }
+      })().catch(settle.reject);
+    };
+    this.runs.add(join);
+    join(mainThread);
+    for (const worker of this.workers) join(worker);
     // Start workers for the cores no running or announced thread covers.
-    while (this.workers.size + this.promised < this.size - 1) joinRun(this.startWorker());
-    return run.finally(() => this.runs.delete(joinRun));
+    while (this.workers.size + this.promised < this.size - 1) join(this.adopt());
+    return run.finally(() => this.runs.delete(join));
   }
 
   /** A thread will be lent (lend): start no worker in its place meanwhile. */
@@ -194,16 +193,13 @@ class HashPool {
   lend(thread: Worker | undefined): void {
     this.promised = Math.max(0, this.promised - 1);
     if (thread === undefined) return;
-    const member = this.add(new WorkerMember(() => this.workers.delete(member), thread));
+    const member = this.adopt(thread);
     for (const join of this.runs) join(member);
   }
 
-  private startWorker(): WorkerMember {
-    const member = this.add(new WorkerMember(() => this.workers.delete(member)));
-    return member;
-  }
-
-  private add(member: WorkerMember): WorkerMember {
+  /** A member on `thread` (a lent one), or on a worker started for it; gone once it dies. */
+  private adopt(thread?: Worker): WorkerMember {
+    const member: WorkerMember = new WorkerMember(() => this.workers.delete(member), thread);
     this.workers.add(member);
     return member;
   }
