@@ -56,18 +56,23 @@ function readSmallBody(absPath: string, expectedSize: number): Buffer {
 export function readInto(absPath: string, buffer: Buffer, expectedSize?: number): number {
   const fd = openSync(absPath, 'r');
   try {
-    let filled = 0;
-    while (filled < buffer.length) {
-      const asked = buffer.length - filled;
-      const n = readSync(fd, buffer, filled, asked, null);
-      if (n === 0) break;
-      filled += n;
-      if (n < asked && filled === expectedSize) break;
-    }
-    return filled;
+    return readOpenInto(fd, buffer, expectedSize);
   } finally {
     closeSync(fd);
   }
+}
+
+/** readInto on a file already open (from its start; the caller closes it). */
+export function readOpenInto(fd: number, buffer: Buffer, expectedSize?: number): number {
+  let filled = 0;
+  while (filled < buffer.length) {
+    const asked = buffer.length - filled;
+    const n = readSync(fd, buffer, filled, asked, filled);
+    if (n === 0) break;
+    filled += n;
+    if (n < asked && filled === expectedSize) break;
+  }
+  return filled;
 }
 
 /** What the scan saw of a file: a read that finds something else means it changed under us. */

@@ -4,8 +4,9 @@
  * candidate, fed from the same chunks).
  */
 import { createHash, hash, type Hash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { readInto } from './body.js';
+import { readInto, readOpenInto } from './body.js';
 import { multipartEtag } from './etag.js';
 import { digestPartsOnPool, POOL_MIN_BYTES } from './hash-pool.js';
 
@@ -194,17 +195,30 @@ function readSmall(filePath: string, expectedSize: number): Buffer | undefined {
 }
 
 /**
- * The hex MD5 of a file of at most SMALL_MAX bytes, read synchronously (for the scan thread,
- * which hashes small files as it finds them). Undefined when the file no longer holds
- * `expectedSize` bytes: whoever compares it then reads it again.
+ * A file's stat and, for a regular file of at most SMALL_MAX bytes, the hex MD5 of its bytes,
+ * through one open: the scan's stat and the read each walked the file's path before (two path
+ * lookups per file; fstat on the open file needs none). Opened non-blocking, so a FIFO that
+ * took a regular file's place since its directory was read cannot hang the scan (its stat then
+ * tells it apart). The MD5 is undefined when the file could not be read whole.
+ * @throws the file system's error when the file cannot be opened or stat'ed (as statSync would)
  */
-export function md5OfSmallFile(filePath: string, expectedSize: number): string | undefined {
-  if (expectedSize > SMALL_MAX) return undefined;
+export function statAndMd5(filePath: string): { info: Stats; md5: string | undefined } {
+  const fd = openSync(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const bytes = readSmall(filePath, expectedSize);
-    return bytes?.length === expectedSize ? hash('md5', bytes) : undefined;
-  } catch {
-    return undefined;
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > SMALL_MAX) return { info, md5: undefined };
+    scratch ??= Buffer.allocUnsafe(SMALL_MAX + 1);
+    const room = scratch.subarray(0, info.size + 1);
+    let md5: string | undefined;
+    try {
+      const filled = readOpenInto(fd, room, info.size);
+      md5 = filled === info.size ? hash('md5', room.subarray(0, filled)) : undefined;
+    } catch {
+      md5 = undefined;
+    }
+    return { info, md5 };
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -12,10 +12,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { S3shipError } from './errors.js';
-import { md5OfSmallFile } from './hash.js';
 import { answerHashJob, isHashJob, type Job } from './hash-pool.js';
 import { MANY_FILES } from './heap.js';
-import { localPath, walkSource, type LocalFile } from './scan.js';
+import { walkSource, type LocalFile } from './scan.js';
 import type { FromScanThread, ToScanThread } from './scan-thread.js';
 
 /** Files per message: enough to make a message cheap, few enough to let comparing start early. */
@@ -78,16 +77,13 @@ if (port) {
     hashing = message.hash && !stopped;
     walkSource(
       message.config,
-      (file) => {
+      (file, md5) => {
         files.push(file);
-        md5s.push(
-          hashing && ++hashed <= HASHED_MAX
-            ? md5OfSmallFile(localPath(file), file.size)
-            : undefined,
-        );
+        md5s.push(md5);
         if (files.length === BATCH) flush();
       },
       pause,
+      () => hashing && ++hashed <= HASHED_MAX,
     ).then(
       (skipped) => {
         flush();

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DeployConfig } from './config.js';
 import { S3shipError } from './errors.js';
+import { statAndMd5 } from './hash.js';
 import { heapForFiles } from './heap.js';
 import { keyFor, nameProblem } from './keys.js';
 import { compileGlobs, type Matcher } from './settings.js';
@@ -111,11 +112,14 @@ export function sortByKey(files: LocalFile[]): LocalFile[] {
  * The walk alone: each file goes to `onFile` and is not kept (the scan thread posts files on
  * and must not hold a second copy of a large tree). Returns what was skipped, and why.
  * `pause`, asked at each yield, may hold the walk until its consumer has caught up.
+ * `digest`, asked once per regular file as it is found, says whether to compute the MD5 of its
+ * bytes (small files only: see statAndMd5), which `onFile` then gets.
  */
 export async function walkSource(
   config: ScanConfig,
-  onFile: (file: LocalFile) => void,
+  onFile: (file: LocalFile, md5: string | undefined) => void,
   pause?: () => Promise<void> | undefined,
+  digest?: () => boolean,
 ): Promise<Skipped[]> {
   const root = await checkSource(config.source);
   const ctx: WalkContext = {
@@ -131,10 +135,10 @@ export async function walkSource(
     sinceYield: 0,
     pause,
     onFile,
+    digest,
     renamedPaths: new Map(),
   };
-  const rootStat = await stat(root);
-  await walk(ctx, root, '', new Set([`${rootStat.dev}:${rootStat.ino}`]));
+  await walk(ctx, root, '', new Set([root]));
   return ctx.skipped;
 }
 
@@ -186,12 +190,20 @@ interface WalkContext {
   /** Entries visited since the walk last yielded to the event loop. */
   sinceYield: number;
   pause: (() => Promise<void> | undefined) | undefined;
-  onFile: (file: LocalFile) => void;
+  onFile: (file: LocalFile, md5: string | undefined) => void;
+  digest: (() => boolean) | undefined;
   /** Key path → disk path of each file whose path normalisation changed (few, if any). */
   renamedPaths: Map<string, string>;
 }
 
-/** Walks `dir` (whose path relative to the source is `rel`); `ancestors` holds dev:ino of the chain. */
+/**
+ * Walks `dir` (whose path relative to the source is `rel`). `dir` is a real path: the resolved
+ * source, a resolved symlink, or a real path joined with the name of a directory that is not a
+ * link. `ancestors` holds the real paths of the folders on the chain down to it, so a symlink
+ * that resolves to one of them is a loop. (Real paths rather than device and inode numbers: a
+ * directory that is not a link then needs no stat of its own — 1,051 of a 2,000-file tree's
+ * ~14,300 syscalls. Two real paths are one directory only through a bind mount.)
+ */
 async function walk(
   ctx: WalkContext,
   dir: string,
@@ -222,9 +234,9 @@ async function walk(
 }
 
 interface Subdir {
+  /** Its real path (see walk). */
   abs: string;
   rel: string;
-  id: string;
   /** Some name on its path is not in NFC: the key path differs from the disk path. */
   renamed: boolean;
   /** Its path is the source's path joined with `rel` (no symlink and no renamed name on the way). */
@@ -232,14 +244,14 @@ interface Subdir {
 }
 
 async function walkSubdir(ctx: WalkContext, sub: Subdir, ancestors: Set<string>): Promise<void> {
-  if (ancestors.has(sub.id)) {
+  if (ancestors.has(sub.abs)) {
     ctx.skipped.push({
       relPath: sub.rel,
       reason: 'symlink loop (points back to a folder above it)',
     });
     return;
   }
-  const chain = new Set(ancestors).add(sub.id);
+  const chain = new Set(ancestors).add(sub.abs);
   try {
     await walk(ctx, sub.abs, sub.rel, chain, sub.renamed, sub.direct);
   } catch (error) {
@@ -276,7 +288,10 @@ function visit(
   let abs = dir + path.sep + entry.name;
   // Its disk path is root/relPath: the file needs no path of its own (see LocalFile.absPath).
   const direct = parentDirect && !renamed && !entry.isSymbolicLink();
+  // A folder that is not a link: its directory entry says all the walk needs.
+  if (entry.isDirectory()) return subdir(ctx, abs, relPath, renamed, direct);
   let info: Stats;
+  let md5: string | undefined;
   try {
     if (entry.isSymbolicLink()) {
       const target = realpathSync(abs);
@@ -289,7 +304,10 @@ function visit(
       }
       abs = target;
     }
-    info = statSync(abs);
+    // Not through a link: its target could be a FIFO, which even a non-blocking open would
+    // make the walk read from.
+    if (entry.isFile() && ctx.digest?.()) ({ info, md5 } = statAndMd5(abs));
+    else info = statSync(abs);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -303,11 +321,7 @@ function visit(
     ctx.skipped.push({ relPath, reason: why });
     return undefined;
   }
-  if (info.isDirectory()) {
-    return excludesWholeDir(ctx.exclude, relPath)
-      ? undefined
-      : { abs, rel: relPath, id: `${info.dev}:${info.ino}`, renamed, direct };
-  }
+  if (info.isDirectory()) return subdir(ctx, abs, relPath, renamed, direct);
   if (!info.isFile()) {
     ctx.skipped.push({ relPath, reason: 'not a regular file (FIFO, socket or device)' });
     return undefined;
@@ -339,8 +353,20 @@ function visit(
       mtimeMs: info.size >= ctx.partsFromDisk ? info.mtimeMs : undefined,
       entry: ctx.entry(relPath),
     }),
+    md5,
   );
   return undefined;
+}
+
+/** A folder to walk, unless an exclude glob covers all of it. */
+function subdir(
+  ctx: WalkContext,
+  abs: string,
+  rel: string,
+  renamed: boolean,
+  direct: boolean,
+): Subdir | undefined {
+  return excludesWholeDir(ctx.exclude, rel) ? undefined : { abs, rel, renamed, direct };
 }
 
 /**

@@ -1,12 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { keyFor } from '../../src/keys.js';
-import { localPath, scanSource } from '../../src/scan.js';
+import { localPath, scanSource, walkSource } from '../../src/scan.js';
 import { tempTree, testConfig } from '../support/fixtures.js';
 
 const keysOf = async (source: string, extra = {}) =>
@@ -148,6 +149,44 @@ describe('scan', () => {
 
 // eslint-disable-next-line no-control-regex
 const hasControlCharacter = (s: string) => /[\u0000-\u001f\u007f]/.test(s);
+
+describe('walkSource with digests (the scan thread)', () => {
+  test('each small regular file comes with the MD5 of its bytes; big, linked and declined files without', async () => {
+    const src = await tempTree({ 'a.txt': 'alpha', 'd/b.txt': '', 'd/e/c.txt': 'gamma' });
+    await writeFile(path.join(src, 'big.bin'), Buffer.alloc(1024 * 1024 + 1, 7));
+    await symlink(path.join(src, 'd'), path.join(src, 'dir-link'));
+    await symlink(path.join(src, 'a.txt'), path.join(src, 'file-link.txt'));
+    execFileSync('mkfifo', [path.join(src, 'pipe')]);
+    const got = new Map<string, string | undefined>();
+    const asked: number[] = [];
+    const skipped = await walkSource(
+      testConfig(src),
+      (file, md5) => got.set(file.key, md5),
+      undefined,
+      // Declines the third file it is asked about: that one must come without a digest.
+      () => asked.push(asked.length + 1) !== 3,
+    );
+    const md5 = (text: string | Buffer) => createHash('md5').update(text).digest('hex');
+    expect([...got.keys()].sort()).toEqual([
+      'a.txt',
+      'big.bin',
+      'd/b.txt',
+      'd/e/c.txt',
+      'dir-link/b.txt',
+      'dir-link/e/c.txt',
+      'file-link.txt',
+    ]);
+    // Asked once per regular file found in a folder (through a linked folder too); never for a
+    // link to a file (its target could be a FIFO) nor for the FIFO itself.
+    expect(asked).toHaveLength(6);
+    const without = [...got].filter(([, d]) => d === undefined).map(([k]) => k);
+    expect(without).toHaveLength(3);
+    expect(without).toEqual(expect.arrayContaining(['big.bin', 'file-link.txt']));
+    for (const [key, digest] of got)
+      if (digest !== undefined) expect(digest).toBe(md5(readFileSync(path.join(src, key))));
+    expect(skipped).toEqual([{ relPath: 'pipe', reason: expect.stringMatching(/not a regular/) }]);
+  });
+});
 
 describe('keyFor', () => {
   test('property: a valid relative path maps to prefix + path, and never escapes the prefix', () => {
