@@ -97,9 +97,18 @@ function workerMain(run: typeof hashParts, readSize: number): void {
 /** A pool member: the main thread, or a worker thread. */
 interface Member {
   run(job: Job): Promise<Reply>;
+  /**
+   * Jobs it is given at once. A worker gets its next job while it works on one: its reply and
+   * the next job each wait for the main thread's event loop, and the main thread hashes too (a
+   * part at a time, ~13 ms for 8 MiB), so a worker given one job at a time waited for the main
+   * thread's part after each of its own and hashed half as many parts (traced: a part every
+   * ~26 ms against the main thread's ~13).
+   */
+  depth: number;
 }
 
 const mainThread: Member = {
+  depth: 1,
   async run(job) {
     // A turn of the event loop first: what arrived meanwhile (a listing page) is served.
     await nextTurn();
@@ -108,23 +117,33 @@ const mainThread: Member = {
 };
 
 class WorkerMember implements Member {
+  readonly depth = 2;
   private readonly worker: Worker;
   private readonly waiting = new Map<number, (reply: Reply) => void>();
+  /**
+   * A lent thread still doing its lender's work (the scan): its lender keeps the process
+   * waiting for it, so the pool must not unref it meanwhile (the process would end mid-scan).
+   */
+  private lenderHolds: boolean;
 
   /**
    * @param onCrash called once if the worker dies (the pool then starts a new one).
    * @param lent a started thread that answers jobs already (the scan thread), else a new one
    */
   constructor(onCrash: () => void, lent?: Worker) {
+    this.lenderHolds = lent !== undefined;
     this.worker =
       lent ??
       new Worker(`(${workerMain.toString()})(${hashParts.toString()}, ${READ_SIZE})`, {
         eval: true,
       });
     this.worker.on('message', (reply: Reply) => {
-      this.waiting.get(reply.id)?.(reply);
+      // A lent thread also says other things to its lender (files found): not replies.
+      const answer = this.waiting.get(reply.id);
+      if (!answer) return;
+      answer(reply);
       this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) this.worker.unref();
+      this.holdProcess();
     });
     // A worker that crashed or ended fails every job in flight; the next run starts a new one.
     const gone = (why: string) => {
@@ -134,24 +153,34 @@ class WorkerMember implements Member {
     };
     this.worker.on('error', (error: Error) => gone(error.message));
     this.worker.on('exit', (code: number) => gone(`a hashing thread ended (code ${code})`));
-    this.worker.unref();
+    this.holdProcess();
   }
 
   run(job: Job): Promise<Reply> {
-    // A busy worker keeps the process alive until it answers; an idle one does not.
-    if (this.waiting.size === 0) this.worker.ref();
     return new Promise((resolve) => {
       this.waiting.set(job.id, resolve);
+      this.holdProcess();
       this.worker.postMessage(job);
     });
+  }
+
+  /** The lender is done with the thread: from now on the pool alone decides its ref. */
+  released(): void {
+    this.lenderHolds = false;
+    this.holdProcess();
+  }
+
+  /** A busy worker keeps the process alive until it answers; an idle one does not. */
+  private holdProcess(): void {
+    if (this.lenderHolds) return;
+    if (this.waiting.size > 0) this.worker.ref();
+    else this.worker.unref();
   }
 }
 
 class HashPool {
   /** Workers started (its own, or lent), at most `size` − 1. */
   private readonly workers = new Set<WorkerMember>();
-  /** Threads announced (promiseToHashPool) and not lent yet: no worker is started for them. */
-  private promised = 0;
   /** The runs in progress: a member that joins late takes jobs of each. */
   private readonly runs = new Set<(member: Member) => void>();
   private nextId = 0;
@@ -167,34 +196,29 @@ class HashPool {
     let settle!: { resolve: (replies: Reply[]) => void; reject: (error: unknown) => void };
     const run = new Promise<Reply[]>((resolve, reject) => (settle = { resolve, reject }));
     /** A member takes this run's next job whenever it is free, until none is left. */
+    const take = async (member: Member) => {
+      for (let i = next++; i < jobs.length; i = next++) {
+        signal?.throwIfAborted();
+        replies[i] = await member.run({ ...(jobs[i] as Omit<Job, 'id'>), id: this.nextId++ });
+        if (--left === 0) settle.resolve(replies);
+      }
+    };
     const join = (member: Member) => {
-      void (async () => {
-        for (let i = next++; i < jobs.length; i = next++) {
-          signal?.throwIfAborted();
-          replies[i] = await member.run({ ...(jobs[i] as Omit<Job, 'id'>), id: this.nextId++ });
-          if (--left === 0) settle.resolve(replies);
-        }
-      })().catch(settle.reject);
+      for (let k = 0; k < member.depth; k++) take(member).catch(settle.reject);
     };
     this.runs.add(join);
     join(mainThread);
     for (const worker of this.workers) join(worker);
-    // Start workers for the cores no running or announced thread covers.
-    while (this.workers.size + this.promised < this.size - 1) join(this.adopt());
+    // Start workers for the cores no running or lent thread covers.
+    while (this.workers.size < this.size - 1) join(this.adopt());
     return run.finally(() => this.runs.delete(join));
   }
 
-  /** A thread will be lent (lend): start no worker in its place meanwhile. */
-  promise(): void {
-    this.promised++;
-  }
-
-  /** Takes a thread announced with promise(), or withdraws the promise (undefined). */
-  lend(thread: Worker | undefined): void {
-    this.promised = Math.max(0, this.promised - 1);
-    if (thread === undefined) return;
+  /** Takes a started thread as a member (see lendToHashPool). */
+  lend(thread: Worker): WorkerMember {
     const member = this.adopt(thread);
     for (const join of this.runs) join(member);
+    return member;
   }
 
   /** A member on `thread` (a lent one), or on a worker started for it; gone once it dies. */
@@ -212,27 +236,22 @@ function thePool(): HashPool {
 }
 
 /**
- * Announces that a started thread will be lent to the pool (the scan thread, once its walk is
- * done: scan-thread.ts). Until then the pool starts no worker in its place; a file hashed
- * meanwhile is hashed by the main thread (and any other workers), and the thread joins in
- * when it is lent. Every promise is followed by one lendToHashPool call.
+ * Lends a started thread that answers pool jobs to the pool: the scan thread, as soon as its
+ * walk finds a big file (scan-thread.ts). It may still be walking: it keeps the jobs it gets
+ * until its walk is done (scan-worker.ts), then answers them at once — it was lent only after
+ * its walk before, and sat idle for the 40–60 ms its "done" took to reach a main thread busy
+ * hashing a part. The pool starts no worker in its place (a new one costs ~75 ms of a core
+ * here). Returns what the lender calls once its own work with the thread is over (until then
+ * the lender keeps the process waiting for the thread, and the pool leaves that alone).
  */
-export function promiseToHashPool(): void {
-  thePool().promise();
+export function lendToHashPool(worker: Worker): () => void {
+  const member = thePool().lend(worker);
+  return () => member.released();
 }
 
-/**
- * Lends a started, idle thread that answers pool jobs (the scan thread once its walk is done:
- * scan-worker.ts) to the pool, as promised (promiseToHashPool); undefined withdraws the
- * promise (the thread failed). A thread already running costs nothing to start, where a new
- * one costs ~75 ms of a core here.
- */
-export function lendToHashPool(worker: Worker | undefined): void {
-  if (worker) {
-    worker.removeAllListeners('message');
-    worker.unref();
-  }
-  thePool().lend(worker);
+/** A pool reply, told apart from a lent thread's other messages. */
+export function isHashReply(message: unknown): message is Reply {
+  return typeof message === 'object' && message !== null && 'id' in message;
 }
 
 /** Answers pool jobs on a thread that has other work too (scan-worker.ts). */

@@ -7,7 +7,7 @@
  * here, as it always could. One that fails mid-scan fails the deploy, with its reason.
  */
 import { S3shipError, type ErrorCode } from './errors.js';
-import { lendToHashPool, POOL_MIN_BYTES, promiseToHashPool } from './hash-pool.js';
+import { isHashReply, lendToHashPool, POOL_MIN_BYTES, type Reply } from './hash-pool.js';
 import { takeScanThread, type StartedThread } from './scan-thread-start.js';
 import {
   localFile,
@@ -75,41 +75,39 @@ function threadScanner(thread: StartedThread): Scanner {
             const files: LocalFile[] = [];
             /** The source folder, one string for every file (see localFile). */
             let root: string | undefined;
-            /** A big file is in the tree: its parts may need hashing (hash-pool.ts). */
-            let bigFile = false;
-            const finish = (settle: () => void, lend = false) => {
+            /**
+             * Set once the walk found a big file, whose parts may need hashing: the thread went
+             * to the hash pool then (it answers the pool's jobs once its walk is done), and
+             * this is how the scan gives it up when it ends.
+             */
+            let release: (() => void) | undefined;
+            const finish = (settle: () => void, ok = false) => {
               worker.off('message', onMessage);
               worker.off('error', onError);
               worker.off('exit', onExit);
-              // Done, and a big file may need hashing: the thread is already running, so the
-              // hash pool takes it instead of starting one. Otherwise it goes: at 200,000
-              // files its heap would outlive the walk for nothing.
-              if (!lend) void worker.terminate();
-              if (bigFile) lendToHashPool(lend ? worker : undefined);
+              // Done, and in the pool: the pool keeps it (and unrefs it when idle). Otherwise it
+              // goes: at 200,000 files its heap would outlive the walk for nothing.
+              if (release && ok) release();
+              else void worker.terminate();
               settle();
             };
-            const onMessage = (message: FromScanThread) => {
-              if (message.type === 'ready') return;
+            const onMessage = (message: FromScanThread | Reply) => {
+              // The pool's replies, once the thread is lent, are the pool's business.
+              if (isHashReply(message) || message.type === 'ready') return;
               if (message.type === 'files') {
                 for (let i = 0; i < message.files.length; i++) {
                   const copy = message.files[i] as LocalFile;
                   root ??= copy.root;
                   const file = localFile(copy, root);
-                  if (file.size >= POOL_MIN_BYTES && !bigFile) {
-                    // Its parts may be hashed before the walk is done: the pool waits for this
-                    // thread rather than start another one beside it.
-                    bigFile = true;
-                    promiseToHashPool();
-                  }
+                  // Its parts may be hashed before the walk is done: the pool takes this thread
+                  // now rather than start another one beside it (a new one costs a core ~75 ms).
+                  if (file.size >= POOL_MIN_BYTES && !release) release = lendToHashPool(worker);
                   files.push(file);
                   onFile(file, message.md5s[i]);
                 }
                 worker.postMessage({ type: 'taken' } satisfies ToScanThread);
               } else if (message.type === 'done') {
-                finish(
-                  () => resolve({ files: sortByKey(files), skipped: message.skipped }),
-                  bigFile,
-                );
+                finish(() => resolve({ files: sortByKey(files), skipped: message.skipped }), true);
               } else {
                 finish(() => reject(errorFrom(message.error)));
               }

@@ -46,6 +46,17 @@ if (port) {
   let md5s: (string | undefined)[] = [];
   let unread = 0;
   let resume: (() => void) | undefined;
+  /**
+   * Pool jobs that arrived during the walk (the main thread lends this thread to its hash pool
+   * as soon as the walk finds a big file): answered once the walk is done, as the walk is what
+   * only this thread can do.
+   */
+  let walking = false;
+  const held: Job[] = [];
+  const answerHeld = () => {
+    walking = false;
+    for (const job of held.splice(0)) port.postMessage(answerHashJob(job));
+  };
   const post = (message: FromScanThread) => port.postMessage(message);
   const flush = () => {
     if (files.length === 0) return;
@@ -62,8 +73,11 @@ if (port) {
         });
   post({ type: 'ready' });
   port.on('message', (message: ToScanThread | Job) => {
-    // Once the walk is done the main thread may lend this thread to its hash pool (hash-pool.ts).
-    if (isHashJob(message)) return port.postMessage(answerHashJob(message));
+    if (isHashJob(message)) {
+      if (walking) held.push(message);
+      else port.postMessage(answerHashJob(message));
+      return;
+    }
     if (message.type === 'taken') {
       unread--;
       if (unread < WINDOW) resume?.();
@@ -75,6 +89,7 @@ if (port) {
       return;
     }
     hashing = message.hash && !stopped;
+    walking = true;
     walkSource(
       message.config,
       (file, md5) => {
@@ -88,8 +103,10 @@ if (port) {
       (skipped) => {
         flush();
         post({ type: 'done', skipped });
+        answerHeld();
       },
-      (error: unknown) =>
+      (error: unknown) => {
+        answerHeld();
         post({
           type: 'failed',
           error:
@@ -98,7 +115,8 @@ if (port) {
               : {
                   message: error instanceof Error ? (error.stack ?? error.message) : String(error),
                 },
-        }),
+        });
+      },
     );
   });
 }

@@ -304,10 +304,14 @@ function visit(
       }
       abs = target;
     }
-    // Not through a link: its target could be a FIFO, which even a non-blocking open would
-    // make the walk read from.
+    // A regular file by its directory entry is opened at once (statAndMd5 takes its stat from
+    // the open file); a link is opened only once its target's stat says it is a regular file
+    // (opening a device can act: a tape rewinds, a watchdog starts).
     if (entry.isFile() && ctx.digest?.()) ({ info, md5 } = statAndMd5(abs));
-    else info = statSync(abs);
+    else {
+      info = statSync(abs);
+      if (info.isFile() && ctx.digest?.()) md5 = statAndMd5(abs).md5;
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =

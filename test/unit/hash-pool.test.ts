@@ -4,11 +4,13 @@
  * is missing or changed size since the scan must fail, never hash short.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { digestBuffer, digestFileParts } from '../../src/hash.js';
-import { lendToHashPool, POOL_MIN_BYTES, promiseToHashPool } from '../../src/hash-pool.js';
+import { lendToHashPool, POOL_MIN_BYTES } from '../../src/hash-pool.js';
+import { scanConfigOf } from '../../src/scan.js';
+import { testConfig } from '../support/fixtures.js';
 import { Worker } from 'node:worker_threads';
 
 const MiB = 1024 * 1024;
@@ -23,22 +25,35 @@ beforeAll(() => writeFileSync(file, data));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('part digests on the worker pool', () => {
-  test('a scan thread lent to the pool while a file is hashed joins in, with the same digests', async () => {
-    // As a deploy does: the scan found a big file (promise), its parts are hashed before the
-    // walk is done, then the scan thread (dist/scan-worker.js) is lent.
+  test('a scan thread lent mid-walk answers its jobs once the walk is done, with the same digests', async () => {
+    // As a deploy does: the walk finds a big file and the thread is lent at once; the pool's
+    // jobs wait on the thread until its walk is done, and the main thread hashes meanwhile.
+    const tree = mkdtempSync(path.join(os.tmpdir(), 's3ship-pool-tree-'));
+    for (let d = 0; d < 40; d++)
+      for (let f = 0; f < 10; f++) {
+        mkdirSync(path.join(tree, `d${d}`), { recursive: true });
+        writeFileSync(path.join(tree, `d${d}`, `f${f}.txt`), `${d}/${f}`);
+      }
     const scanThread = new Worker(new URL('../../dist/scan-worker.js', import.meta.url));
     await new Promise((resolve) => scanThread.once('message', resolve)); // ready
-    promiseToHashPool();
-    const hashing = digestFileParts(file, [5 * MiB], undefined, data.length);
-    lendToHashPool(scanThread);
-    let answered = 0;
-    scanThread.on('message', () => answered++);
-    const pooled = await hashing;
+    const order: string[] = [];
+    scanThread.on('message', (m: { type?: string; id?: number }) => {
+      if (m.type === 'files') scanThread.postMessage({ type: 'taken' });
+      order.push(m.type ?? 'reply');
+    });
+    scanThread.postMessage({ type: 'scan', config: scanConfigOf(testConfig(tree)), hash: false });
+    const release = lendToHashPool(scanThread);
+    const pooled = await digestFileParts(file, [5 * MiB], undefined, data.length);
+    release();
     expect(pooled.multipart.get(5 * MiB)).toBe(
       digestBuffer(data, [5 * MiB]).multipart.get(5 * MiB),
     );
-    expect(answered).toBeGreaterThan(0);
+    // It took part, and not before its walk was done.
+    expect(order).toContain('reply');
+    expect(order.indexOf('reply')).toBeGreaterThan(order.indexOf('done'));
+    expect(order.indexOf('done')).toBeGreaterThan(0);
     await scanThread.terminate();
+    rmSync(tree, { recursive: true, force: true });
   });
 
   test('the same multipart ETags and part MD5s as one thread, for two part sizes', async () => {
