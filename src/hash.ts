@@ -4,7 +4,7 @@
  * candidate, fed from the same chunks).
  */
 import { createHash, hash, type Hash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { readInto, readOpenInto } from './body.js';
 import { multipartEtag } from './etag.js';
@@ -200,10 +200,17 @@ function readSmall(filePath: string, expectedSize: number): Buffer | undefined {
  * lookups per file; fstat on the open file needs none). Opened non-blocking, so a FIFO that
  * took a regular file's place since its directory was read cannot hang the scan (its stat then
  * tells it apart). The MD5 is undefined when the file could not be read whole.
- * @throws the file system's error when the file cannot be opened or stat'ed (as statSync would)
+ * @throws the file system's error when the file cannot be stat'ed (as statSync would)
  */
 export function statAndMd5(filePath: string): { info: Stats; md5: string | undefined } {
-  const fd = openSync(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  let fd: number;
+  try {
+    fd = openSync(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    // Unreadable (mode 000) is not the scan's business: the file is listed, and its upload
+    // fails by name — the deploy must not skip it quietly. A stat says whether it is there.
+    return { info: statSync(filePath), md5: undefined };
+  }
   try {
     const info = fstatSync(fd);
     if (!info.isFile() || info.size > SMALL_MAX) return { info, md5: undefined };
