@@ -112,8 +112,8 @@ export function sortByKey(files: LocalFile[]): LocalFile[] {
  * The walk alone: each file goes to `onFile` and is not kept (the scan thread posts files on
  * and must not hold a second copy of a large tree). Returns what was skipped, and why.
  * `pause`, asked at each yield, may hold the walk until its consumer has caught up.
- * `digest`, asked once per regular file as it is found, says whether to compute the MD5 of its
- * bytes (small files only: see statAndMd5), which `onFile` then gets.
+ * `digest`, asked once per regular file the globs publish, as it is found, says whether to
+ * compute the MD5 of its bytes (small files only: see statAndMd5), which `onFile` then gets.
  */
 export async function walkSource(
   config: ScanConfig,
@@ -290,6 +290,9 @@ function visit(
   const direct = parentDirect && !renamed && !entry.isSymbolicLink();
   // A folder that is not a link: its directory entry says all the walk needs.
   if (entry.isDirectory()) return subdir(ctx, abs, relPath, renamed, direct);
+  // Decided before the stat, so that a file the globs leave out is never read for a digest.
+  const published = ctx.include(relPath) && !ctx.exclude(relPath);
+  const digest = () => published && ctx.digest?.() === true;
   let info: Stats;
   let md5: string | undefined;
   try {
@@ -307,10 +310,10 @@ function visit(
     // A regular file by its directory entry is opened at once (statAndMd5 takes its stat from
     // the open file); a link is opened only once its target's stat says it is a regular file
     // (opening a device can act: a tape rewinds, a watchdog starts).
-    if (entry.isFile() && ctx.digest?.()) ({ info, md5 } = statAndMd5(abs));
+    if (entry.isFile() && digest()) ({ info, md5 } = statAndMd5(abs));
     else {
       info = statSync(abs);
-      if (info.isFile() && ctx.digest?.()) md5 = statAndMd5(abs).md5;
+      if (info.isFile() && digest()) md5 = statAndMd5(abs).md5;
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -330,7 +333,7 @@ function visit(
     ctx.skipped.push({ relPath, reason: 'not a regular file (FIFO, socket or device)' });
     return undefined;
   }
-  if (!ctx.include(relPath) || ctx.exclude(relPath)) return undefined;
+  if (!published) return undefined;
   const key = keyFor(ctx.prefix, relPath);
   if (!key.ok) {
     ctx.skipped.push({ relPath, reason: key.reason });

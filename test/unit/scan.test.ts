@@ -157,10 +157,10 @@ describe('walkSource with digests (the scan thread)', () => {
     await symlink(path.join(src, 'd'), path.join(src, 'dir-link'));
     await symlink(path.join(src, 'a.txt'), path.join(src, 'file-link.txt'));
     execFileSync('mkfifo', [path.join(src, 'pipe')]);
-    const walkWith = async (digest: () => boolean) => {
+    const walkWith = async (digest: () => boolean, exclude: string[] = []) => {
       const got = new Map<string, string | undefined>();
       const skipped = await walkSource(
-        testConfig(src),
+        testConfig(src, { exclude }),
         (file, md5) => got.set(file.key, md5),
         undefined,
         digest,
@@ -186,6 +186,10 @@ describe('walkSource with digests (the scan thread)', () => {
     for (const [key, digest] of got)
       if (key !== 'big.bin') expect(digest).toBe(md5(readFileSync(path.join(src, key))));
     expect(skipped).toEqual([{ relPath: 'pipe', reason: expect.stringMatching(/not a regular/) }]);
+    // A file the globs leave out is never asked about (nor read).
+    let askedWithExclude = 0;
+    await walkWith(() => ++askedWithExclude > 0, ['a.txt', 'file-link.txt', 'd/e/**']);
+    expect(askedWithExclude).toBe(4); // big.bin, d/b.txt, dir-link/b.txt, dir-link/e/c.txt
     // Declined: the same files, none with a digest.
     const declined = await walkWith(() => false);
     expect([...declined.got.keys()].sort()).toEqual([...got.keys()].sort());
