@@ -21,7 +21,8 @@ import type { RemoteObject } from './store/store.js';
 export interface Gathered {
   local: ScanResult;
   /**
-   * Listed objects no compared file took (each compared file's object is in its content):
+   * Listed objects no compared file took (each compared file's object is in its content, or
+   * dropped once proven equal):
    * stale keys, and in a shard the keys of files another job compares. At 200,000 unchanged
    * files a map of every listed object was 7 MB of table beside the objects themselves.
    */

@@ -43,7 +43,14 @@ export function createInspector(options: InspectOptions): Inspector {
       options.signal?.throwIfAborted();
       const settings = resolve(file.relPath);
       const found = await inspectOne(file, remote, settings, options, md5);
-      return remote ? { settings, remote, ...found } : { settings, ...found };
+      // The common records as literals with every field, not spreads: V8 keeps the fields a
+      // spread adds past a literal's own in a separate array, 40 bytes more per file — for each
+      // of 200,000 files, new (cold) or proven equal (no change). A proven one keeps no listed
+      // object: the verdict is all the plan needs (see LocalContent.proven).
+      if (!remote) return { settings, uploadSize: found.uploadSize };
+      if (found.proven !== undefined)
+        return { settings, uploadSize: found.uploadSize, proven: found.proven };
+      return { settings, remote, ...found };
     });
 }
 

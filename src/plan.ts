@@ -61,7 +61,10 @@ export interface Plan {
 export interface LocalContent {
   /** What the rules say about this file. */
   settings: ObjectSettings;
-  /** The listed object it was compared with; when absent, the plan looks in `remote`. */
+  /**
+   * The listed object it was compared with; when absent, the plan looks in `remote` (unless
+   * `proven`: then the comparison is done and the object is not kept).
+   */
   remote?: RemoteObject;
   /** Size of the bytes that would be uploaded (after compression). */
   uploadSize: number;
@@ -69,7 +72,9 @@ export interface LocalContent {
   digest?: Digest;
   /**
    * Set when inspection already proved the bytes equal to the remote object's (its listed
-   * ETag matched): how, for the plan's detail ('' when there is nothing to add). No digest then.
+   * ETag matched, so it exists with this size): how, for the plan's detail ('' when there is
+   * nothing to add). No digest then, and no `remote`: at 200,000 unchanged files the listed
+   * objects and their ETag strings were ~20 MB of the live heap, kept only to be compared again.
    */
   proven?: string;
   /** The MD5 s3ship stored in the object's metadata, read when the ETag did not prove equality. */
@@ -147,38 +152,44 @@ export function decideOne(
   remote: RemoteObject | undefined,
   force: boolean,
 ): PlanItem {
-  const base = {
+  const upload = (reason: Reason, detail?: string): PlanItem => ({
     key: file.key,
+    action: 'upload',
+    reason,
     size: content.uploadSize,
     file,
     settings: content.settings,
     ...(content.digest?.md5 ? { md5: content.digest.md5 } : {}),
-  };
-  if (!remote) return { ...base, action: 'upload', reason: 'new' };
-  if (force) return { ...base, action: 'upload', reason: 'force' };
+    ...(detail ? { detail } : {}),
+  });
+  // Proven equal while the listing was compared: the object exists, with these bytes.
+  if (content.proven !== undefined)
+    return force ? upload('force') : skip(file, content, content.proven);
+  if (!remote) return upload('new');
+  if (force) return upload('force');
   if (remote.size !== content.uploadSize) {
-    return {
-      ...base,
-      action: 'upload',
-      reason: 'size',
-      detail: `${remote.size} → ${content.uploadSize} bytes`,
-    };
+    return upload('size', `${remote.size} → ${content.uploadSize} bytes`);
   }
-  const match =
-    content.proven === undefined ? digestMatches(content, remote.etag) : equalBy(content.proven);
-  if (match.equal)
-    return {
-      ...base,
-      action: 'skip',
-      reason: 'unchanged',
-      ...(match.detail ? { detail: match.detail } : {}),
-    };
-  return {
-    ...base,
-    action: 'upload',
-    reason: match.reason,
-    ...(match.detail ? { detail: match.detail } : {}),
+  const match = digestMatches(content, remote.etag);
+  return match.equal ? skip(file, content, match.detail) : upload(match.reason, match.detail);
+}
+
+/**
+ * A skip, as one literal with every field rather than a spread: V8 keeps the fields a spread
+ * adds past a literal's own in a separate array, 40 bytes more for each of the 200,000 skips
+ * of a no-change deploy (heap snapshot). A skip needs no MD5: only an upload checks it.
+ */
+function skip(file: LocalFile, content: LocalContent, detail: string | undefined): PlanItem {
+  const item: PlanItem = {
+    key: file.key,
+    action: 'skip',
+    reason: 'unchanged',
+    size: content.uploadSize,
+    file,
+    settings: content.settings,
   };
+  if (detail) item.detail = detail;
+  return item;
 }
 
 type MatchResult =
