@@ -184,20 +184,35 @@ export class S3Http {
    * (names with dots break TLS host matching, so they stay path-style).
    */
   private address(key: string | undefined) {
+    const { base, ...site } = this.bucketSite();
+    return { ...site, path: key === undefined ? base || '/' : `${base}/${encodeKey(key)}` };
+  }
+
+  /** The bucket's address for the current region, worked out once per region. */
+  private site?: {
+    region: string;
+    protocol: string;
+    hostname: string;
+    port: number | undefined;
+    host: string;
+    base: string;
+  };
+
+  private bucketSite() {
+    if (this.site?.region === this.region) return this.site;
     const { bucket, endpoint } = this.options.target;
     const url = new URL(endpoint ?? `https://s3.${this.region}.amazonaws.com`);
     const virtual = !this.options.pathStyle && /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket);
     const hostname = virtual ? `${bucket}.${url.hostname}` : url.hostname;
-    const base = url.pathname.replace(/\/$/, '') + (virtual ? '' : `/${bucket}`);
-    const path = key === undefined ? base || '/' : `${base}/${encodeKey(key)}`;
-    const port = url.port ? Number(url.port) : undefined;
-    return {
+    this.site = {
+      region: this.region,
       protocol: url.protocol,
       hostname,
-      port,
+      port: url.port ? Number(url.port) : undefined,
       host: url.port ? `${hostname}:${url.port}` : hostname,
-      path,
+      base: url.pathname.replace(/\/$/, '') + (virtual ? '' : `/${bucket}`),
     };
+    return this.site;
   }
 
   /** The signing clock. */
