@@ -152,7 +152,23 @@ export function decideOne(
   remote: RemoteObject | undefined,
   force: boolean,
 ): PlanItem {
-  const upload = (reason: Reason, detail?: string): PlanItem => ({
+  // Proven equal while the listing was compared: the object exists, with these bytes.
+  if (content.proven !== undefined)
+    return force ? upload(file, content, 'force') : skip(file, content, content.proven);
+  if (!remote) return upload(file, content, 'new');
+  if (force) return upload(file, content, 'force');
+  if (remote.size !== content.uploadSize) {
+    return upload(file, content, 'size', `${remote.size} → ${content.uploadSize} bytes`);
+  }
+  const match = digestMatches(content, remote.etag);
+  return match.equal
+    ? skip(file, content, match.detail)
+    : upload(file, content, match.reason, match.detail);
+}
+
+/** An upload, with the MD5 the plan computed (the executor checks the file still has it). */
+function upload(file: LocalFile, content: LocalContent, reason: Reason, detail?: string): PlanItem {
+  return {
     key: file.key,
     action: 'upload',
     reason,
@@ -161,17 +177,7 @@ export function decideOne(
     settings: content.settings,
     ...(content.digest?.md5 ? { md5: content.digest.md5 } : {}),
     ...(detail ? { detail } : {}),
-  });
-  // Proven equal while the listing was compared: the object exists, with these bytes.
-  if (content.proven !== undefined)
-    return force ? upload('force') : skip(file, content, content.proven);
-  if (!remote) return upload('new');
-  if (force) return upload('force');
-  if (remote.size !== content.uploadSize) {
-    return upload('size', `${remote.size} → ${content.uploadSize} bytes`);
-  }
-  const match = digestMatches(content, remote.etag);
-  return match.equal ? skip(file, content, match.detail) : upload(match.reason, match.detail);
+  };
 }
 
 /**

@@ -59,6 +59,15 @@ export class S3Http {
   private region: string;
   private signer: SignatureV4;
   private readonly agent: Agent;
+  /** The bucket's address for the current region, worked out once per region (bucketSite). */
+  private site?: {
+    region: string;
+    protocol: string;
+    hostname: string;
+    port: number | undefined;
+    host: string;
+    base: string;
+  };
 
   constructor(private readonly options: S3HttpOptions) {
     this.region = options.target.region ?? 'us-east-1';
@@ -187,16 +196,6 @@ export class S3Http {
     const { base, ...site } = this.bucketSite();
     return { ...site, path: key === undefined ? base || '/' : `${base}/${encodeKey(key)}` };
   }
-
-  /** The bucket's address for the current region, worked out once per region. */
-  private site?: {
-    region: string;
-    protocol: string;
-    hostname: string;
-    port: number | undefined;
-    host: string;
-    base: string;
-  };
 
   private bucketSite() {
     if (this.site?.region === this.region) return this.site;

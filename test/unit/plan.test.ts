@@ -112,32 +112,32 @@ describe('buildPlan: deciding "changed"', () => {
     );
     expect(plan.assets[0]?.reason).toBe('force');
   });
-});
 
-test('a file proven equal while listing keeps no listed object and is skipped, not taken for new', () => {
-  // What gather hands over for an unchanged file at scale: the verdict, no object, no digest.
-  const proven = (how: string): LocalContent => ({ uploadSize: 11, settings, proven: how });
-  const plan = buildPlan(
-    input(
-      [file('a.txt', 11), file('big.bin', 11)],
-      [
-        ['a.txt', proven('')],
-        ['big.bin', proven('multipart ETag, 8 MiB parts')],
-      ],
-      [],
-      { delete: { enabled: true, max: 100 } },
-    ),
-  );
-  expect(plan.assets).toEqual([]);
-  expect(plan.deletes).toEqual([]);
-  expect(plan.others.map((i) => [i.key, i.action, i.reason, i.detail])).toEqual([
-    ['a.txt', 'skip', 'unchanged', undefined],
-    ['big.bin', 'skip', 'unchanged', 'multipart ETag, 8 MiB parts'],
-  ]);
-  const forced = buildPlan(
-    input([file('a.txt', 11)], [['a.txt', proven('')]], [], { force: true }),
-  );
-  expect(forced.assets.map((i) => [i.key, i.reason])).toEqual([['a.txt', 'force']]);
+  test('a file proven equal while listing keeps no listed object and is skipped, not taken for new', () => {
+    // What gather hands over for an unchanged file at scale: the verdict, no object, no digest.
+    const proven = (how: string): LocalContent => ({ uploadSize: 11, settings, proven: how });
+    const plan = buildPlan(
+      input(
+        [file('a.txt', 11), file('big.bin', 11)],
+        [
+          ['a.txt', proven('')],
+          ['big.bin', proven('multipart ETag, 8 MiB parts')],
+        ],
+        [],
+        { delete: { enabled: true, max: 100 } },
+      ),
+    );
+    expect(plan.assets).toEqual([]);
+    expect(plan.deletes).toEqual([]);
+    expect(plan.others.map((i) => [i.key, i.action, i.reason, i.detail])).toEqual([
+      ['a.txt', 'skip', 'unchanged', undefined],
+      ['big.bin', 'skip', 'unchanged', 'multipart ETag, 8 MiB parts'],
+    ]);
+    const forced = buildPlan(
+      input([file('a.txt', 11)], [['a.txt', proven('')]], [], { force: true }),
+    );
+    expect(forced.assets.map((i) => [i.key, i.reason])).toEqual([['a.txt', 'force']]);
+  });
 });
 
 describe('buildPlan: deletes', () => {
