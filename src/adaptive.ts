@@ -7,6 +7,10 @@
  *
  * The limit never exceeds the configured `concurrency` and never drops below 1: it only ever
  * narrows the p-limit queue it drives, so "never more than `concurrency` in flight" still holds.
+ *
+ * It counts successes too, for the retries (execute.ts): a request refused while others
+ * succeed is refused by a busy store, not a failing one, and that refusal does not use up one
+ * of its attempts.
  */
 import { THROTTLE_CODES } from './store/s3-errors.js';
 import { StoreError } from './store/store.js';
@@ -53,6 +57,8 @@ export class AimdLimit {
   private lastCut = 0;
   /** Cuts so far (for reports and tests). */
   cuts = 0;
+  /** Requests that succeeded so far. */
+  successes = 0;
   /** Lowest limit reached. */
   lowest: number;
 
@@ -81,6 +87,7 @@ export class AimdLimit {
 
   /** About one more request in flight per full window of successes. */
   succeeded(_ticket: number): void {
+    this.successes++;
     if (this.window >= this.max) return;
     const before = this.limit;
     this.window = Math.min(this.max, this.window + 1 / this.window);

@@ -150,18 +150,32 @@ export class Executor {
     return !this.stop.signal.aborted && this.outcomes.every((o) => o.status === 'done');
   }
 
-  readonly request: RequestRunner = (operation, key, fn) =>
-    withRetry(
+  readonly request: RequestRunner = (operation, key, fn) => {
+    // A throttle uses up an attempt only if no request succeeded since this one was last
+    // refused (or first sent): then the store refuses everything — it is failing, and five
+    // attempts are what outlasts that. Refused while others succeed, the store is busy, the
+    // limit is answering it, and counting such refusals failed deploys on a store taking 2 or 3
+    // at once (test/unit/adaptive.test.ts). Bounded: each such retry needs a success before it,
+    // and a deploy has only so many requests.
+    let successesAtLastRefusal: number | undefined;
+    let counts = true;
+    return withRetry(
       () =>
         this.limit(async () => {
           this.stop.signal.throwIfAborted();
           const ticket = this.adaptive.started();
+          successesAtLastRefusal ??= this.adaptive.successes;
           try {
             const result = await fn(this.stop.signal);
             this.adaptive.succeeded(ticket);
             return result;
           } catch (error) {
-            if (isThrottle(error)) this.adaptive.throttled(ticket, error);
+            counts = true;
+            if (isThrottle(error)) {
+              this.adaptive.throttled(ticket, error);
+              counts = this.adaptive.successes === successesAtLastRefusal;
+              successesAtLastRefusal = this.adaptive.successes;
+            }
             throw error;
           }
         }),
@@ -170,8 +184,10 @@ export class Executor {
         signal: this.stop.signal,
         onRetry: (error, attempt, waitMs) =>
           this.options.emit(retryEvent(operation, key, error, attempt, waitMs)),
+        forgiven: () => !counts,
       },
     );
+  };
 
   /**
    * Cleanup requests (aborting a multipart upload) run even after a stop: through the same

@@ -47,6 +47,10 @@ export function backoffMs(policy: RetryPolicy, attempt: number, error: unknown):
 /**
  * Runs `op` until it succeeds, fails with a non-retryable error, or runs out of attempts.
  * `onRetry` hears about every retry (for the report and for adaptive concurrency).
+ *
+ * `forgiven(error)` marks a failure that does not use up an attempt (the executor's: a throttle
+ * while the store answers other requests, see execute.ts). It is retried all the same, after a
+ * backoff that grows with every try; the caller's rule must be one that cannot hold forever.
  */
 export async function withRetry<T>(
   op: (attempt: number) => Promise<T>,
@@ -54,17 +58,21 @@ export async function withRetry<T>(
   options: {
     signal?: AbortSignal;
     onRetry?: (error: unknown, attempt: number, waitMs: number) => void;
+    forgiven?: (error: unknown) => boolean;
   } = {},
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1, tries = 1; ; tries++) {
     options.signal?.throwIfAborted();
     try {
       return await op(attempt);
     } catch (error) {
-      if (attempt >= policy.attempts || !isRetryable(error) || options.signal?.aborted) throw error;
-      const wait = backoffMs(policy, attempt, error);
+      const forgiven = options.forgiven?.(error) === true;
+      const spent = !forgiven && attempt >= policy.attempts;
+      if (spent || !isRetryable(error) || options.signal?.aborted) throw error;
+      const wait = backoffMs(policy, tries, error);
       options.onRetry?.(error, attempt, wait);
       await policy.sleep(wait, options.signal);
+      if (!forgiven) attempt++;
     }
   }
 }

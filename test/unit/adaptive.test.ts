@@ -157,6 +157,57 @@ describe('adaptive concurrency in the executor', () => {
     });
   });
 
+  test('a refusal while other requests succeed does not use up an attempt: 64 in flight on a store that takes 2', async () => {
+    // The first round sends 64 and the store refuses 62; the limit halves round by round down
+    // to 1–3, where the store still refuses about one request in three as the limit probes
+    // upwards. Counted against 5 attempts, such refusals failed a dozen of the 400 uploads in
+    // every run, though the store was busy, not failing.
+    const store = throttlingStore(2);
+    const source = await tempTree(files(400));
+    const result = await run(
+      { config: testConfig(source, { concurrency: 64 }), dryRun: false, force: false },
+      {
+        env: {},
+        emit: () => undefined,
+        retry: {
+          ...noWait,
+          attempts: 5,
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+          baseMs: 1,
+          maxMs: 4,
+          random: Math.random,
+        },
+        createStore: () => store,
+      },
+    );
+    expect(result.outcomes?.filter((o) => o.status !== 'done')).toEqual([]);
+    expect(store.objects.size).toBe(400);
+    expect(store.throttled).toBeGreaterThan(62); // the store did refuse, round after round
+  });
+
+  test('a store that refuses everything still ends each request after its attempts', async () => {
+    const store = throttlingStore(0);
+    const result = await run(
+      {
+        config: testConfig(await tempTree(files(3)), { concurrency: 4 }),
+        dryRun: false,
+        force: false,
+      },
+      {
+        env: {},
+        emit: () => undefined,
+        retry: { ...noWait, attempts: 5 },
+        createStore: () => store,
+      },
+    );
+    const failed = result.outcomes?.filter((o) => o.status === 'failed') ?? [];
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]!.message).toMatch(/SlowDown .*still was after every retry/);
+    // no success, so every refusal counts: at most 5 tries per upload
+    expect(store.throttled).toBeLessThanOrEqual(3 * 5);
+    expect(store.objects.size).toBe(0);
+  });
+
   test('without throttling the limit stays at concurrency', async () => {
     const store = new MemoryStore();
     store.latencyMs = 3;

@@ -43,6 +43,24 @@ describe('retries', () => {
     expect(calls).toBe(4);
   });
 
+  test('a forgiven failure does not use up an attempt, but its wait still grows', async () => {
+    sleeps.length = 0;
+    let calls = 0;
+    // every other failure is forgiven: 4 counted attempts take 7 tries
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw throttled();
+        },
+        policy,
+        { forgiven: () => calls % 2 === 0 },
+      ),
+    ).rejects.toThrow(StoreError);
+    expect(calls).toBe(7);
+    expect(sleeps).toEqual([50, 100, 200, 400, 500, 500]); // by tries, capped at maxMs / 2
+  });
+
   test('non-retryable errors fail at once', async () => {
     let calls = 0;
     const denied = new StoreError('AccessDenied', '', {
