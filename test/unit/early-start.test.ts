@@ -103,6 +103,74 @@ describe('new assets start before the plan is complete', () => {
     expect(uploaded.every(([, i]) => Number(i) > planAt)).toBe(true);
   });
 
+  describe('a big asset whose key the listing reaches last', () => {
+    let late: string;
+    beforeAll(async () => {
+      late = await tempTree({ ...small, 'zz/big.bin': big });
+    });
+    afterAll(async () => {
+      await rm(late, { recursive: true, force: true });
+    });
+    const deployLate = async (store: MemoryStore) =>
+      run(
+        {
+          config: testConfig(late, { multipart: { threshold: 1024, partSize: 1000 } }),
+          dryRun: false,
+          force: false,
+        },
+        { env: {}, emit: () => undefined, retry: noWait, createStore: () => store },
+      );
+
+    test('starts once a HEAD finds it absent, not after the whole listing; uploaded once, not stale', async () => {
+      const store = bucket();
+      // A slow listing that, like S3's, is no snapshot: the early upload is complete before
+      // the listing reaches its key, and the listing shows it.
+      const list = store.list.bind(store);
+      store.list = async function* (...args) {
+        for await (const page of list(...args)) {
+          await delay(10);
+          yield page;
+        }
+        const made = store.objects.get('zz/big.bin');
+        if (made) yield [{ key: 'zz/big.bin', size: made.body.length, etag: made.etag }];
+      };
+      const result = await deployLate(store);
+      // Looked up, found absent, and begun while the listing (11 pages) was still going; the
+      // listing then met the object it made, and took it neither for stale nor for new again.
+      expect(callIndex(store, 'HeadObject', 'zz/big.bin')).toBeGreaterThan(-1);
+      expect(callIndex(store, 'CreateMultipartUpload', 'zz/big.bin')).toBeLessThan(
+        lastListing(store),
+      );
+      expect(store.count('CreateMultipartUpload')).toBe(1);
+      expect(result.plan.assets.map((i) => [i.key, i.reason])).toEqual([['zz/big.bin', 'new']]);
+      expect(result.plan.deletes).toEqual([]);
+      expect(result.outcomes?.every((o) => o.status === 'done')).toBe(true);
+      expect(store.objects.get('zz/big.bin')?.body.equals(big)).toBe(true);
+      expect(store.objects.size).toBe(41);
+      // and the next deploy finds it there, unchanged
+      const before = store.calls.length;
+      const again = await deployLate(store);
+      const writes = store.calls
+        .slice(before)
+        .filter((c) => c.operation !== 'ListObjectsV2' && c.operation !== 'HeadObject');
+      expect(writes).toEqual([]);
+      expect(again.plan.assets).toEqual([]);
+    });
+
+    test('a refused HEAD (a role without s3:GetObject) leaves it to the listing', async () => {
+      const store = bucket();
+      store.failures.push(failOn('HeadObject', () => true, 'AccessDenied', { fatal: true }));
+      const result = await deployLate(store);
+      expect(callIndex(store, 'HeadObject', 'zz/big.bin')).toBeGreaterThan(-1);
+      expect(callIndex(store, 'CreateMultipartUpload', 'zz/big.bin')).toBeGreaterThan(
+        lastListing(store),
+      );
+      expect(result.fatal).toBeUndefined();
+      expect(result.outcomes?.every((o) => o.status === 'done')).toBe(true);
+      expect(store.objects.get('zz/big.bin')?.body.equals(big)).toBe(true);
+    });
+  });
+
   test('a first deploy starts uploads during the scan, each key once, bounded', async () => {
     const store = new MemoryStore();
     let putsBeforePlan = -1;
