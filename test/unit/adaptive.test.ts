@@ -111,27 +111,47 @@ function files(n: number): Record<string, string> {
   return out;
 }
 
+/**
+ * A first deploy of `count` files into `store` with real (tiny) waits between retries, so that
+ * throttled requests do not all come back at once.
+ */
+async function deployWithWaits(
+  store: MemoryStore,
+  count: number,
+  concurrency: number,
+  waits: { attempts: number; baseMs: number; maxMs: number },
+  emit: (e: DeployEvent) => void = () => undefined,
+) {
+  return run(
+    {
+      config: testConfig(await tempTree(files(count)), { concurrency }),
+      dryRun: false,
+      force: false,
+    },
+    {
+      env: {},
+      emit,
+      retry: {
+        ...noWait,
+        ...waits,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        random: Math.random,
+      },
+      createStore: () => store,
+    },
+  );
+}
+
 describe('adaptive concurrency in the executor', () => {
   test('under throttling, fewer requests go out at once; never more than concurrency; all done', async () => {
     const store = throttlingStore(4);
     const events: DeployEvent[] = [];
-    const source = await tempTree(files(300));
-    const result = await run(
-      { config: testConfig(source, { concurrency: 16 }), dryRun: false, force: false },
-      {
-        env: {},
-        emit: (e) => events.push(e),
-        // real (tiny) waits so throttled requests do not all come back at once
-        retry: {
-          ...noWait,
-          attempts: 8,
-          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-          baseMs: 2,
-          maxMs: 20,
-          random: Math.random,
-        },
-        createStore: () => store,
-      },
+    const result = await deployWithWaits(
+      store,
+      300,
+      16,
+      { attempts: 8, baseMs: 2, maxMs: 20 },
+      (e) => events.push(e),
     );
     expect(result.outcomes?.filter((o) => o.status !== 'done')).toEqual([]);
     expect(store.objects.size).toBe(300);
@@ -163,23 +183,7 @@ describe('adaptive concurrency in the executor', () => {
     // upwards. Counted against 5 attempts, such refusals failed a dozen of the 400 uploads in
     // every run, though the store was busy, not failing.
     const store = throttlingStore(2);
-    const source = await tempTree(files(400));
-    const result = await run(
-      { config: testConfig(source, { concurrency: 64 }), dryRun: false, force: false },
-      {
-        env: {},
-        emit: () => undefined,
-        retry: {
-          ...noWait,
-          attempts: 5,
-          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-          baseMs: 1,
-          maxMs: 4,
-          random: Math.random,
-        },
-        createStore: () => store,
-      },
-    );
+    const result = await deployWithWaits(store, 400, 64, { attempts: 5, baseMs: 1, maxMs: 4 });
     expect(result.outcomes?.filter((o) => o.status !== 'done')).toEqual([]);
     expect(store.objects.size).toBe(400);
     expect(store.throttled).toBeGreaterThan(62); // the store did refuse, round after round
