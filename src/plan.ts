@@ -66,8 +66,12 @@ export interface LocalContent {
    * `proven`: then the comparison is done and the object is not kept).
    */
   remote?: RemoteObject;
-  /** Size of the bytes that would be uploaded (after compression). */
-  uploadSize: number;
+  /**
+   * Size of the bytes that would be uploaded, when compression makes it differ from the file's
+   * (read it with `uploadSizeOf`). Unset otherwise, so that one record can serve every file
+   * with the same settings and verdict (see inspect.ts).
+   */
+  uploadSize?: number;
   /** Digest of those bytes, computed only when a remote object of the same size exists. */
   digest?: Digest;
   /**
@@ -79,6 +83,11 @@ export interface LocalContent {
   proven?: string;
   /** The MD5 s3ship stored in the object's metadata, read when the ETag did not prove equality. */
   storedMd5?: string;
+}
+
+/** The bytes an upload of `file` sends: its own size, unless compression changed it. */
+export function uploadSizeOf(file: LocalFile, content: LocalContent): number {
+  return content.uploadSize ?? file.size;
 }
 
 export interface PlanInput {
@@ -157,9 +166,8 @@ export function decideOne(
     return force ? upload(file, content, 'force') : skip(file, content, content.proven);
   if (!remote) return upload(file, content, 'new');
   if (force) return upload(file, content, 'force');
-  if (remote.size !== content.uploadSize) {
-    return upload(file, content, 'size', `${remote.size} → ${content.uploadSize} bytes`);
-  }
+  const size = uploadSizeOf(file, content);
+  if (remote.size !== size) return upload(file, content, 'size', `${remote.size} → ${size} bytes`);
   const match = digestMatches(content, remote.etag);
   return match.equal
     ? skip(file, content, match.detail)
@@ -172,7 +180,7 @@ function upload(file: LocalFile, content: LocalContent, reason: Reason, detail?:
     key: file.key,
     action: 'upload',
     reason,
-    size: content.uploadSize,
+    size: uploadSizeOf(file, content),
     file,
     settings: content.settings,
     ...(content.digest?.md5 ? { md5: content.digest.md5 } : {}),
@@ -190,7 +198,7 @@ function skip(file: LocalFile, content: LocalContent, detail: string | undefined
     key: file.key,
     action: 'skip',
     reason: 'unchanged',
-    size: content.uploadSize,
+    size: uploadSizeOf(file, content),
     file,
     settings: content.settings,
   };

@@ -140,6 +140,45 @@ describe('buildPlan: deciding "changed"', () => {
   });
 });
 
+describe('buildPlan: a content record shared by many files', () => {
+  // What gather hands over for the common verdicts at scale: one record per settings and
+  // verdict, with no size of its own (inspect.ts); each item still has its file's size.
+  const shared: LocalContent = Object.freeze({ settings });
+  const sharedProven: LocalContent = Object.freeze({ settings, proven: '' });
+
+  test('new and unchanged files take their own sizes from their files', () => {
+    const plan = buildPlan(
+      input(
+        [file('a.txt', 3), file('b.txt', 5), file('c.txt', 7), file('d.txt', 9)],
+        [
+          ['a.txt', shared],
+          ['b.txt', shared],
+          ['c.txt', sharedProven],
+          ['d.txt', sharedProven],
+        ],
+        [],
+      ),
+    );
+    expect(plan.assets.map((i) => [i.key, i.reason, i.size])).toEqual([
+      ['a.txt', 'new', 3],
+      ['b.txt', 'new', 5],
+    ]);
+    expect(plan.others.map((i) => [i.key, i.action, i.size])).toEqual([
+      ['c.txt', 'skip', 7],
+      ['d.txt', 'skip', 9],
+    ]);
+  });
+
+  test("without a size of its own, the size compared with the object is the file's", () => {
+    const plan = buildPlan(
+      input([file('a.txt', 3)], [['a.txt', shared]], [{ key: 'a.txt', size: 4, etag: 'e' }]),
+    );
+    expect(plan.assets.map((i) => [i.reason, i.detail, i.size])).toEqual([
+      ['size', '4 → 3 bytes', 3],
+    ]);
+  });
+});
+
 describe('buildPlan: deletes', () => {
   const remote = (keys: string[]) => keys.map((key) => ({ key, size: 1, etag: 'e' }));
 
