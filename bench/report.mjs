@@ -130,7 +130,7 @@ export function markdownReport(root, machine, results, scale) {
       ].join('\n')
     : [
         where,
-        `The gateway is put through a big and 500 small uploads before the first tool, and before every run the harness waits for it to go idle; fresh, edit1, big and big-fresh are the median of ${machine.repeat ?? 1} runs (cold: one run).`,
+        `The gateway is put through a big and 500 small uploads before the first tool, and before every run the harness waits for it to go idle; every scenario is the median of ${machine.repeat ?? 1} runs (cold into the same bucket, emptied and made again between runs).`,
         '',
         ...standardRows(results.standard),
         '',
