@@ -3,7 +3,7 @@
 // The bench proper compares s3ship with its peers; this answers "did my change help?", which
 // one run of each cannot on a 2-core machine where the same deploy moves ±10%.
 //
-//   node bench/ab.mjs --a /tmp/before/cli.js --b dist/cli.js [--pairs 8] [--only fresh,big]
+//   node bench/ab.mjs --a /tmp/before/cli.js --b dist/cli.js [--pairs 8] [--only cold,fresh,big]
 //
 // One tree and bucket (2,000 × 4 KiB files, a 256 MiB file for big and big-fresh), deployed
 // cold once before the pairs. Prints, per scenario, every sample and the
@@ -84,6 +84,11 @@ const fmt = (x) => x.toFixed(3);
 
 /** What each scenario does to the tree before a deploy (`first`: the scenario's first run). */
 const prepare = {
+  // Every file new: the bucket emptied and made again, as the bench's cold does.
+  cold: async () => {
+    await emptyBucket(gw, bucket);
+    await createBucket(gw, bucket);
+  },
   fresh: () => touchAll(src),
   edit1: () => editOne(src),
   big: async (first) => {
