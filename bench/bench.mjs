@@ -83,7 +83,9 @@ async function measure(tool, src, bucket, scenario) {
   const gatewayCpu = (gatewayTicks() - ticks) / 100; // USER_HZ: 100 on Linux
   const counts = await countSince(gw, mark, bucket);
   const [rssKb, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ');
-  const rssMb = Number(rssKb) / 1024;
+  // In MB (10^6 bytes), the unit of the bar ("under 250 MB"); until session 12 this
+  // was KiB / 1024 (MiB, 4.9% less) labelled MB.
+  const rssMb = (Number(rssKb) * 1024) / 1e6;
   const result = {
     tool: tool.name,
     scenario,

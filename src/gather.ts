@@ -6,10 +6,11 @@
  * its key (a big one sooner, by a HEAD: see `lookUp`); it needs no hashing.
  *
  * Large trees are listed in key ranges at once (key-ranges.ts): the listing starts from the
- * first key as soon as the deploy starts; once the scan is done, the keys above what it has
- * reached are cut into ranges at local keys, each listed by its own chain of requests, and the
- * first chain stops at the first cut. A repeated key is harmless (see `remote` below), and a
- * store that ignores `start-after` is noticed on a range's first key and listed by one chain.
+ * first key as soon as the deploy starts. As the scan finds keys, the range that lists to the
+ * end of the key space is cut at them into ranges, each listed by its own chain of requests
+ * (the range cut stops at the first cut); once the scan is done, that last range is cut again
+ * at the local keys. A repeated key is harmless (see `remote` below), and a store that ignores
+ * `start-after` is noticed on a range's first key and listed by one chain.
  */
 import { compareKeys, cutPoints } from './key-ranges.js';
 import { createInspector, type InspectOptions } from './inspect.js';
@@ -66,6 +67,17 @@ const BACKLOG = 1000;
  */
 const KEYS_PER_RANGE = 4000;
 const MAX_RANGES = 8;
+/*
+ * The listing is cut into ranges during the scan too, whenever the scan has found enough keys
+ * above what the open range has listed to give each free chain a range of its own. Until
+ * session 12 the ranges waited for the end of the scan, and at 200,000 unchanged files the one
+ * chain listing until then fell ~100,000 files behind the scan: every one of them waited in
+ * `mine` with its MD5 in `md5s` (two maps of 131,072-entry tables), which is where the deploy's
+ * memory peaked. The keys found since the last cut are what it is cut at: the walk's order
+ * (the file system's: often the order the files were written in, so nearly sorted; or hashed)
+ * decides where they fall, so neither a sample nor the order is trusted — the ranges trail the
+ * scan when it walks in order, and spread over the key space when it does not.
+ */
 
 /** One chain of listing requests: the keys after `after`, up to and including `until`. */
 interface Range {
@@ -185,9 +197,50 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     }
   };
   const head: Range = { after: undefined, until: undefined };
-  const headListing = listRange(head);
-  // A failed listing must not leave an unobserved rejection while the scan is awaited.
-  headListing.catch(() => undefined);
+  /** Every chain of the listing started so far (head's first), and how many are running. */
+  const listings: Promise<boolean>[] = [];
+  let running = 0;
+  /** A range's first key was not above its start: the store ignores start-after. */
+  let ignoresStartAfter = false;
+  const startChain = (range: Range) => {
+    running++;
+    const listing = listRange(range).then(
+      (complete) => {
+        running--;
+        if (!complete) ignoresStartAfter = true;
+        return complete;
+      },
+      (error: unknown) => {
+        running--;
+        throw error;
+      },
+    );
+    // A failed listing must not leave an unobserved rejection while the scan is awaited.
+    listing.catch(() => undefined);
+    listings.push(listing);
+  };
+  startChain(head);
+  const perRange = options.keysPerRange ?? KEYS_PER_RANGE;
+  /** The range that lists to the end of the key space: the last one made. */
+  let open = head;
+  /**
+   * Cuts the open range at keys (sorted) above what it has listed, into at most `pieces`
+   * ranges of about `perRange` keys: it stops at the first cut, a new chain lists each piece
+   * above it, and the last piece is the open range from then on.
+   */
+  const cutOpen = (keys: readonly string[], pieces: number) => {
+    if (open.done || pieces < 2 || ignoresStartAfter) return;
+    // (A range that took nothing yet starts above its own lower bound.)
+    const cuts = cutPoints(keys, perRange, pieces, open.last ?? open.after);
+    if (cuts.length === 0) return;
+    open.until = cuts[0];
+    for (let i = 0; i < cuts.length; i++) {
+      open = { after: cuts[i], until: cuts[i + 1] };
+      startChain(open);
+    }
+  };
+  /** Keys the scan found since the listing was last cut (while the scan goes on). */
+  let sinceCut: string[] = [];
   const { owns } = options;
   // Each file is compared as soon as both sides are known: found by the scan after its object
   // was listed (here), or listed after the scan found it (take). A big file's hashing starts
@@ -195,6 +248,14 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   // so the wall time did not move; it helps where the scan or the store is slow).
   const found = (file: LocalFile, md5: string | undefined) => {
     if (owns && !owns(file.key)) return;
+    sinceCut.push(file.key);
+    // The open range and the chains not running: how many ranges a cut may make.
+    const pieces = MAX_RANGES - running + 1;
+    if (pieces >= 2 && sinceCut.length >= pieces * perRange) {
+      // (Nearly sorted, as walks often are, the sort is one pass: V8's TimSort finds runs.)
+      cutOpen(sinceCut.sort(byCodeUnits), pieces);
+      sinceCut = [];
+    }
     if (md5 !== undefined) md5s.set(file.key, md5);
     const listed = remote.get(file.key);
     if (!listed) {
@@ -221,27 +282,22 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     throw error;
   }
   options.onScanned?.(local);
-  // The rest of the key space in ranges, if the tree is large and the first chain is not done:
+  sinceCut = [];
+  // The rest of the key space in ranges, if the tree is large and the open range is not done:
   // cut above what it has taken (it takes a page at a time between awaits, so nothing above
-  // `last` is taken yet).
-  const cuts = head.done
-    ? []
-    : cutPoints(
-        local.files.map((f) => f.key),
-        options.keysPerRange ?? KEYS_PER_RANGE,
-        MAX_RANGES,
-        head.last,
-      );
-  if (cuts.length > 0) head.until = cuts[0];
-  const ranges: Range[] = cuts.map((after, i) => ({ after, until: cuts[i + 1] }));
+  // `last` is taken yet), into as many ranges as chains are free.
+  cutOpen(
+    local.files.map((f) => f.key),
+    MAX_RANGES - running + 1,
+  );
   try {
-    const results = await Promise.allSettled([headListing, ...ranges.map((r) => listRange(r))]);
+    const results = await Promise.allSettled(listings);
     const rejected = results.find((r) => r.status === 'rejected');
     if (rejected) throw rejected.reason;
     // A store that ignores start-after lists from the first key for every range: the ranges
     // that noticed took nothing, so one chain lists everything above the first cut.
     if (results.some((r) => r.status === 'fulfilled' && !r.value))
-      await listRange({ after: cuts[0], until: undefined }, true);
+      await listRange({ after: head.until, until: undefined }, true);
   } finally {
     lookups.abort();
     // Never leave hashing running behind an error.
@@ -251,6 +307,9 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
   await pending.settled();
   return { local, remote, content };
 }
+
+/** The order the scan sorts keys in (sortByKey): UTF-16 code units. */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Comparisons in flight, counted: a promise kept per file costs tens of MB at 200,000 files. */
 class InFlight {

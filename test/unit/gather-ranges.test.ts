@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { run } from '../../src/deploy.js';
+import { inThreadScanner, type Scanner } from '../../src/scan-thread.js';
 import { StoreError } from '../../src/store/store.js';
 import { noWait, tempTree, testConfig } from '../support/fixtures.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -63,10 +64,12 @@ const deploy = (store: MemoryStore, keysPerRange: number) =>
     { env: {}, emit: () => undefined, retry: noWait, createStore: () => store, keysPerRange },
   );
 
-describe('listing in key ranges', () => {
+// 8 keys per range: the ranges are cut when the scan is done (60 files are fewer than the 64
+// that eight ranges would need during it); 2: cut again and again while the scan goes on.
+describe.each([8, 2])('listing in key ranges of %i keys', (keysPerRange) => {
   test('a deploy lists in ranges, uploads nothing that is there and deletes exactly the stale keys', async () => {
     const store = bucket();
-    const result = await deploy(store, 8);
+    const result = await deploy(store, keysPerRange);
     // The first chain from the first key, then ranges starting after local keys.
     expect(store.listStarts[0]).toBeUndefined();
     expect(store.listStarts.length).toBeGreaterThan(2);
@@ -85,7 +88,7 @@ describe('listing in key ranges', () => {
 
   test('each listing page is asked for once: ranges do not overlap', async () => {
     const store = bucket();
-    await deploy(store, 8);
+    await deploy(store, keysPerRange);
     // 71 keys under the prefix in pages of 4: one chain needs 18 pages. Each range boundary
     // may cost one extra page (the page that crosses into the next range).
     const pages = store.count('ListObjectsV2');
@@ -95,7 +98,7 @@ describe('listing in key ranges', () => {
   test('a store that ignores start-after: the same plan, listed by one more chain', async () => {
     const store = bucket();
     store.ignoresStartAfter = true;
-    const result = await deploy(store, 8);
+    const result = await deploy(store, keysPerRange);
     expect(store.count('PutObject')).toBe(0);
     expect(result.plan.deletes.map((d) => d.key).sort()).toEqual([...stale].sort());
     // Ranges noticed on their first key and stopped; one chain listed the rest, at most
@@ -116,47 +119,83 @@ describe('listing in key ranges', () => {
           })
         : undefined,
     );
-    await expect(deploy(store, 8)).rejects.toThrow(/AccessDenied|denied/);
+    await expect(deploy(store, keysPerRange)).rejects.toThrow(/AccessDenied|denied/);
     expect(store.count('PutObject') + store.count('DeleteObjects')).toBe(0);
     expect(store.objects.size).toBe(60 + 10 + 1);
   });
 });
 
 describe('listing during the scan', () => {
-  test('listing pages are read while a tree of many small folders is scanned', async () => {
-    // 1,200 files in 600 folders (30 × 20 × 2): no folder alone holds a yield's worth of entries,
-    // which is how a scan once held the event loop until it was done.
-    const tree = await tempTree(
-      Object.fromEntries(
-        Array.from({ length: 1200 }, (_, i) => [`a${i % 30}/b${i % 600}/f${i}.txt`, 'x']),
-      ),
+  /** 1,200 files in 600 folders (30 × 20 × 2), all in the bucket already; pages of 50. */
+  async function manyFolders() {
+    const names = Array.from({ length: 1200 }, (_, i) => `a${i % 30}/b${i % 600}/f${i}.txt`);
+    const tree = await tempTree(Object.fromEntries(names.map((n) => [n, 'x'])));
+    const store = new MemoryStore();
+    for (const name of names)
+      store.objects.set(name, {
+        body: Buffer.from('x'),
+        etag: md5(Buffer.from('x')),
+        metadata: {},
+      });
+    store.pageSize = 50;
+    store.latencyMs = 1; // answers come through the event loop, as a socket's do
+    return { tree, store };
+  }
+
+  /**
+   * A dry run; how many pages and chains the listing had asked for when the scan ended (read
+   * as the scan resolves, before gather goes on).
+   */
+  async function dryRun(tree: string, store: MemoryStore, keysPerRange?: number) {
+    const atScanEnd = { pages: -1, chains: -1 };
+    const scanner: Scanner = {
+      ...inThreadScanner,
+      scan: async (...args) => {
+        const scanned = await inThreadScanner.scan(...args);
+        atScanEnd.pages = store.count('ListObjectsV2');
+        atScanEnd.chains = store.listStarts.length;
+        return scanned;
+      },
+    };
+    const result = await run(
+      { config: testConfig(tree), dryRun: true, force: false },
+      {
+        env: {},
+        emit: () => undefined,
+        retry: noWait,
+        createStore: () => store,
+        scanner,
+        ...(keysPerRange ? { keysPerRange } : {}),
+      },
     );
+    return { result, atScanEnd };
+  }
+
+  test('listing pages are read while a tree of many small folders is scanned', async () => {
+    // No folder alone holds a yield's worth of entries, which is how a scan once held the
+    // event loop until it was done.
+    const { tree, store } = await manyFolders();
     try {
-      const store = new MemoryStore();
-      for (let i = 0; i < 1200; i++)
-        store.objects.set(`a${i % 30}/b${i % 600}/f${i}.txt`, {
-          body: Buffer.from('x'),
-          etag: md5(Buffer.from('x')),
-          metadata: {},
-        });
-      store.pageSize = 50;
-      store.latencyMs = 1; // answers come through the event loop, as a socket's do
-      let pagesAtScanEnd = -1;
-      const result = await run(
-        { config: testConfig(tree), dryRun: true, force: false },
-        {
-          env: {},
-          emit: (event) => {
-            if (event.type === 'phase' && event.phase === 'compare')
-              pagesAtScanEnd = store.count('ListObjectsV2');
-          },
-          retry: noWait,
-          createStore: () => store,
-        },
-      );
+      const { result, atScanEnd } = await dryRun(tree, store);
       expect(result.plan.assets.length + result.plan.entries.length).toBe(0);
       // 1,800 entries, a turn of the event loop every 256: pages kept coming during the scan.
-      expect(pagesAtScanEnd).toBeGreaterThanOrEqual(4);
+      expect(atScanEnd.pages).toBeGreaterThanOrEqual(4);
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  });
+
+  test('the listing is cut into ranges while the scan goes on, and each key is compared once', async () => {
+    // 20 keys per range: eight ranges' worth is 160 files, found long before the scan ends.
+    const { tree, store } = await manyFolders();
+    try {
+      const { result, atScanEnd } = await dryRun(tree, store, 20);
+      expect(atScanEnd.chains).toBeGreaterThan(1);
+      expect(result.plan.assets.length + result.plan.entries.length).toBe(0);
+      expect(result.plan.deletes).toEqual([]);
+      expect(result.plan.others.filter((i) => i.action === 'skip')).toHaveLength(1200);
+      // No page listed twice: one chain needs 24; each range may cost one page more.
+      expect(store.count('ListObjectsV2')).toBeLessThanOrEqual(24 + store.listStarts.length);
     } finally {
       await rm(tree, { recursive: true, force: true });
     }
