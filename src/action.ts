@@ -15,6 +15,7 @@ import { S3shipError } from './errors.js';
 import { createReporter } from './report/create.js';
 import { actionInput } from './report/github.js';
 import { reportedRun } from './report/session.js';
+import { errText, outLine } from './report/stdout-lines.js';
 import { processTerminal } from './report/terminal.js';
 import { startScanThread } from './scan-thread-start.js';
 import { takeScanner } from './scan-thread.js';
@@ -134,7 +135,7 @@ export async function run(): Promise<void> {
     {
       env,
       signal: interrupt.signal,
-      mask: githubMasker(env, (line) => process.stdout.write(`${line}\n`)),
+      mask: githubMasker(env, outLine),
       scanner: takeScanner(),
     },
   );
@@ -153,9 +154,7 @@ function isMain(moduleUrl: string): boolean {
 
 if (isMain(import.meta.url)) {
   run().catch((error: unknown) => {
-    process.stderr.write(
-      `::error::s3ship: unexpected failure, please report it: ${String(error)}\n`,
-    );
+    errText(`::error::s3ship: unexpected failure, please report it: ${String(error)}\n`);
     process.exitCode = 1;
   });
 }

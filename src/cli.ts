@@ -9,13 +9,14 @@ import { S3shipError, type ExitCode } from './errors.js';
 import { createReporter } from './report/create.js';
 import { detectReportKind } from './report/reporter.js';
 import { reportedRun } from './report/session.js';
+import { errText, outLine } from './report/stdout-lines.js';
 import { processTerminal } from './report/terminal.js';
 import { takeScanner } from './scan-thread.js';
 import { loadConfig } from './spec/load.js';
 import { VERSION } from './version.js';
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const err = (line: string) => process.stderr.write(`${line}\n`);
+const out = outLine;
+const err = (line: string) => errText(`${line}\n`);
 
 async function main(argv: string[]): Promise<ExitCode> {
   const options = parseCliArgs(argv);
