@@ -6,7 +6,7 @@
 import { createHash, hash, type Hash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { readInto, readOpenInto } from './body.js';
+import { readInto, readOpenInto } from './read-into.js';
 import { multipartEtag } from './etag.js';
 import { digestPartsOnPool, POOL_MIN_BYTES } from './hash-pool.js';
 

@@ -94,17 +94,18 @@ async function inspectOne(
     return withStoredMd5(body.length, digest, remote, options);
   }
   if (!remote || remote.size !== file.size) return { uploadSize: file.size };
-  const at = localPath(file);
   const sizes = partSizesFor(file.size, remote, config);
-  const whole = () => digestFile(at, [], options.signal, file.size);
+  // The file's path is built only to read it: most files are proven by the MD5 the scan took
+  // (path.join for each was ~5% of the main thread's CPU in a no-change deploy, profiled).
+  const whole = () => digestFile(localPath(file), [], options.signal, file.size);
   // Against a multipart ETag only part digests count: no whole-file MD5 unless needed later.
   const digest = sizes.length
-    ? await digestFileParts(at, sizes, options.signal, file.size)
+    ? await digestFileParts(localPath(file), sizes, options.signal, file.size)
     : scannedMd5 !== undefined
       ? md5Digest(scannedMd5, file.size)
       : await whole();
   return withStoredMd5(file.size, digest, remote, options, {
-    rehash: (exactPartSize) => digestFileParts(at, [exactPartSize], options.signal),
+    rehash: (exactPartSize) => digestFileParts(localPath(file), [exactPartSize], options.signal),
     whole,
   });
 }
