@@ -86,7 +86,7 @@ interface Range {
   until: string | undefined;
   /** The last key this chain took (read for the first chain, to cut above it). */
   last?: string;
-  /** It reached the end of the listing. */
+  /** It has listed all its keys: it reached `until`, or the end of the listing. */
   done?: boolean;
 }
 
@@ -148,12 +148,31 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
       () => undefined,
     );
   /**
-   * Whether the store has been listed past `key` without it: the first chain lists from the
-   * first key in order (a retried page resumes after the last key taken), so every key
-   * below its last one has been seen.
+   * Whether the store has been listed past `key` without it. Each chain lists its range in key
+   * order (a retried page resumes after the last key taken), so every key of the range below
+   * its last one has been seen, and all of them once it is done. (Until session 13 only the
+   * first chain counted: once the listing was cut into ranges, a new file above the first cut
+   * waited for the end of gather instead of starting early.)
    */
-  const passed = (key: string) =>
-    head.done === true || (head.last !== undefined && compareKeys(key, head.last) < 0);
+  const passed = (key: string) => {
+    const range = rangeOf(key);
+    return range.done === true || (range.last !== undefined && compareKeys(key, range.last) < 0);
+  };
+  /** The range that lists `key`: the last one that starts below it (`ranges` is in key order). */
+  const rangeOf = (key: string): Range => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (compareKeys(key, ranges[mid]!.after!) > 0) lo = mid;
+      else hi = mid - 1;
+    }
+    return ranges[lo]!;
+  };
+  /** Starts each watched file the listing has passed without it. */
+  const startPassed = () => {
+    for (const file of awaited.values()) if (passed(file.key)) startEarly(file);
+  };
   const take = (listed: RemoteObject) => {
     if (headed.has(listed.key)) return;
     const file = mine.get(listed.key);
@@ -177,17 +196,20 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
           }
           first = false;
           // Leaving the loop ends the chain (and stops its page read ahead).
-          if (range.until !== undefined && compareKeys(listed.key, range.until) > 0) return true;
+          if (range.until !== undefined && compareKeys(listed.key, range.until) > 0) {
+            range.done = true;
+            startPassed();
+            return true;
+          }
           take(listed);
           range.last = listed.key;
         }
-        if (range === head)
-          for (const file of awaited.values()) if (passed(file.key)) startEarly(file);
+        startPassed();
         await pending.below(BACKLOG);
         if (failed) return true;
       }
       range.done = true;
-      if (range === head) for (const file of awaited.values()) startEarly(file);
+      startPassed();
       // An empty store (a first deploy): nothing will be compared, so nothing needs a digest.
       if (range === head && first) scanner.stopHashing();
       return true;
@@ -197,6 +219,8 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     }
   };
   const head: Range = { after: undefined, until: undefined };
+  /** Every range made, in key order: head, then the pieces each cut made above it. */
+  const ranges: Range[] = [head];
   /** Every chain of the listing started so far (head's first), and how many are running. */
   const listings: Promise<boolean>[] = [];
   let running = 0;
@@ -236,6 +260,7 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
     open.until = cuts[0];
     for (let i = 0; i < cuts.length; i++) {
       open = { after: cuts[i], until: cuts[i + 1] };
+      ranges.push(open);
       startChain(open);
     }
   };

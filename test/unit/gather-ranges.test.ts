@@ -6,8 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { run } from '../../src/deploy.js';
+import type { LocalFile } from '../../src/scan.js';
 import { inThreadScanner, type Scanner } from '../../src/scan-thread.js';
 import { StoreError } from '../../src/store/store.js';
 import { noWait, tempTree, testConfig } from '../support/fixtures.js';
@@ -125,6 +128,22 @@ describe.each([8, 2])('listing in key ranges of %i keys', (keysPerRange) => {
   });
 });
 
+/** Resolves once `done()` holds, checked every 5 ms; gives up (and resolves) after 3 s. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done() && waited < 3000; waited += 5) await delay(5);
+}
+
+/** No listing request for 50 ms: every chain has ended. */
+function listingIsIdle(store: MemoryStore): () => boolean {
+  let seen = -1;
+  let since = Date.now();
+  return () => {
+    const now = store.count('ListObjectsV2');
+    if (now !== seen) [seen, since] = [now, Date.now()];
+    return Date.now() - since >= 50;
+  };
+}
+
 describe('listing during the scan', () => {
   /** 1,200 files in 600 folders (30 × 20 × 2), all in the bucket already; pages of 50. */
   async function manyFolders() {
@@ -180,6 +199,53 @@ describe('listing during the scan', () => {
       expect(result.plan.assets.length + result.plan.entries.length).toBe(0);
       // 1,800 entries, a turn of the event loop every 256: pages kept coming during the scan.
       expect(atScanEnd.pages).toBeGreaterThanOrEqual(4);
+    } finally {
+      await rm(tree, { recursive: true, force: true });
+    }
+  });
+
+  test('a new file above the first cut starts uploading before the scan ends, once its range is listed', async () => {
+    // 'a9/' sorts above every other folder: far above the first cut, made at the first 160
+    // files found (20 keys a range, 8 ranges). The scan hands the new file over last, when
+    // every range has listed past its key; it is known new then, and starts at once.
+    const { tree, store } = await manyFolders();
+    const newKey = 'a9/new.txt';
+    await writeFile(path.join(tree, newKey), 'new');
+    let putsBeforeScanEnd = -1;
+    const scanner: Scanner = {
+      ...inThreadScanner,
+      scan: async (config, found, options) => {
+        let held: [LocalFile, string | undefined] | undefined;
+        const scanned = await inThreadScanner.scan(
+          config,
+          (file, md5) => (file.key === newKey ? (held = [file, md5]) : found(file, md5)),
+          options,
+        );
+        const idle = listingIsIdle(store);
+        await until(idle);
+        found(...held!);
+        await until(() => store.count('PutObject') > 0);
+        putsBeforeScanEnd = store.count('PutObject');
+        return scanned;
+      },
+    };
+    try {
+      const result = await run(
+        { config: testConfig(tree), dryRun: false, force: false },
+        {
+          env: {},
+          emit: () => undefined,
+          retry: noWait,
+          createStore: () => store,
+          scanner,
+          keysPerRange: 20,
+        },
+      );
+      expect(store.listStarts.length).toBeGreaterThan(1);
+      expect(putsBeforeScanEnd).toBe(1);
+      expect(store.count('PutObject')).toBe(1);
+      expect(result.plan.assets.map((i) => [i.key, i.reason])).toEqual([[newKey, 'new']]);
+      expect(store.objects.get(newKey)?.body.toString()).toBe('new');
     } finally {
       await rm(tree, { recursive: true, force: true });
     }
