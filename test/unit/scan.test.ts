@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,6 +131,36 @@ describe('scan', () => {
     await expect(scanSource(testConfig('/nonexistent/s3ship'))).rejects.toThrow(
       /does not exist.*--source/,
     );
+  });
+
+  test('a folder too large to read whole is walked in the same order, with the same kinds', async () => {
+    // 3,000 long names: the folder's own size is far above the 64 KiB from which it is read
+    // as a stream, on ext4, XFS, btrfs and tmpfs alike. Created in shuffled order, with a
+    // subfolder, a link, a FIFO, and names whose UTF-16 order is not their byte order.
+    const src = await tempTree({});
+    const big = path.join(src, 'big');
+    await mkdir(path.join(big, 'sub'), { recursive: true });
+    const names = Array.from(
+      { length: 3000 },
+      (_, i) => `f${(i * 7919) % 3000}-${'x'.repeat(40)}.txt`,
+    );
+    names.push('\u{1F600}.txt', '\uE000.txt', 'A.txt', 'a.txt');
+    for (const name of names) await writeFile(path.join(big, name), name);
+    await writeFile(path.join(big, 'sub', 'inner.txt'), 'x');
+    await symlink(path.join(big, 'A.txt'), path.join(big, 'link.txt'));
+    execFileSync('mkfifo', [path.join(big, 'pipe')]);
+    expect(statSync(big).size).toBeGreaterThan(64 * 1024);
+    const found: string[] = [];
+    const result = await scanSource(testConfig(src), (file) => found.push(file.relPath));
+    // The folder's files in readdirSync's order (byte order), then its subfolder's.
+    const files = readdirSync(big).filter((n) => n !== 'sub' && n !== 'pipe');
+    expect(files).toHaveLength(3005);
+    expect(found).toEqual([...files.map((n) => `big/${n}`), 'big/sub/inner.txt']);
+    expect(found.indexOf('big/\uE000.txt')).toBeLessThan(found.indexOf('big/\u{1F600}.txt'));
+    expect(result.files.find((f) => f.key === 'big/link.txt')?.size).toBe(5);
+    expect(result.skipped).toEqual([
+      { relPath: 'big/pipe', reason: expect.stringMatching(/not a regular file/) },
+    ]);
   });
 
   test('a key over 1,024 bytes is refused, not truncated', async () => {
