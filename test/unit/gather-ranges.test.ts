@@ -176,8 +176,19 @@ describe('listing during the scan', () => {
         return scanned;
       },
     };
-    const result = await run(
-      { config: testConfig(tree), dryRun: true, force: false },
+    const result = await deployWith(tree, store, scanner, { dryRun: true, keysPerRange });
+    return { result, atScanEnd };
+  }
+
+  /** A deploy of `tree` into `store` through `scanner`. */
+  const deployWith = (
+    tree: string,
+    store: MemoryStore,
+    scanner: Scanner,
+    { dryRun, keysPerRange }: { dryRun: boolean; keysPerRange?: number | undefined },
+  ) =>
+    run(
+      { config: testConfig(tree), dryRun, force: false },
       {
         env: {},
         emit: () => undefined,
@@ -187,8 +198,6 @@ describe('listing during the scan', () => {
         ...(keysPerRange ? { keysPerRange } : {}),
       },
     );
-    return { result, atScanEnd };
-  }
 
   test('listing pages are read while a tree of many small folders is scanned', async () => {
     // No folder alone holds a yield's worth of entries, which is how a scan once held the
@@ -230,17 +239,7 @@ describe('listing during the scan', () => {
       },
     };
     try {
-      const result = await run(
-        { config: testConfig(tree), dryRun: false, force: false },
-        {
-          env: {},
-          emit: () => undefined,
-          retry: noWait,
-          createStore: () => store,
-          scanner,
-          keysPerRange: 20,
-        },
-      );
+      const result = await deployWith(tree, store, scanner, { dryRun: false, keysPerRange: 20 });
       expect(store.listStarts.length).toBeGreaterThan(1);
       expect(putsBeforeScanEnd).toBe(1);
       expect(store.count('PutObject')).toBe(1);
