@@ -168,20 +168,27 @@ async function standard(tool, files, size, bigMib) {
   return results;
 }
 
-/** s3ship alone at two tree sizes: cold, then a no-change deploy (time per file, peak RSS). */
+/**
+ * s3ship alone at two tree sizes: cold, then a no-change deploy (time per file, peak RSS). Then
+ * the largest size again in one folder: the memory bar is for 200,000 files in any shape.
+ */
 async function growth(tool, sizes) {
   const results = [];
-  for (const n of sizes) {
-    const src = path.join(work, `growth-${n}`);
-    makeTree(src, n, 1024);
-    const bucket = await createBucket(gw, `g-${n}-${run}`);
-    results.push({ ...(await measure(tool, src, bucket, `cold-${n / 1000}k`)), files: n });
+  const runs = [...sizes.map((n) => ({ n, flat: false })), { n: sizes.at(-1), flat: true }];
+  for (const { n, flat } of runs) {
+    const src = path.join(work, `growth-${n}${flat ? '-flat' : ''}`);
+    makeTree(src, n, 1024, { flat });
+    const bucket = await createBucket(gw, `g-${n}${flat ? 'f' : ''}-${run}`);
+    const name = (what) => `${what}-${n / 1000}k${flat ? '-flat' : ''}`;
+    const shape = flat ? 'flat' : 'folders';
+    results.push({ ...(await measure(tool, src, bucket, name('cold'))), files: n, shape });
     // The no-change deploy decides two bars (time per file, peak RSS): the median of
     // `--repeat` runs, and the highest RSS of any. One sample misled: the first no-change
     // deploy after the 200,000-file cold upload took 7.03 s where eight more took 4.5–5.6 s.
     results.push({
-      ...(await measureRepeated(tool, src, bucket, `nochange-${n / 1000}k`, () => touchAll(src))),
+      ...(await measureRepeated(tool, src, bucket, name('nochange'), () => touchAll(src))),
       files: n,
+      shape,
     });
     await emptyBucket(gw, bucket);
     rmSync(src, { recursive: true, force: true });

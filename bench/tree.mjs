@@ -24,15 +24,20 @@ function bytes(seed, n) {
   return out;
 }
 
-/** n files of `size` bytes in 50 × 20 folders, like the shared peer harness. */
-export function makeTree(root, n, size) {
+/**
+ * n files of `size` bytes in 50 × 20 folders, like the shared peer harness; with `flat`, all in
+ * the one folder (a shape that weighs differently on memory: see src/scan.ts, readFolder).
+ */
+export function makeTree(root, n, size, { flat = false } = {}) {
   rmSync(root, { recursive: true, force: true });
   for (let i = 0; i < n; i++) {
-    const dir = path.join(
-      root,
-      `d${String(i % 50).padStart(2, '0')}`,
-      `s${String(Math.floor(i / 50) % 20).padStart(2, '0')}`,
-    );
+    const dir = flat
+      ? root
+      : path.join(
+          root,
+          `d${String(i % 50).padStart(2, '0')}`,
+          `s${String(Math.floor(i / 50) % 20).padStart(2, '0')}`,
+        );
     mkdirSync(dir, { recursive: true });
     const fd = openSync(path.join(dir, `f${String(i).padStart(6, '0')}.txt`), 'w');
     writeSync(fd, bytes(i, size));
