@@ -80,6 +80,8 @@ export interface DeployConfig {
   presign?: { match: string[]; expiresInSeconds: number };
   /** CloudFront invalidation of the changed paths after a deploy. */
   cloudfront?: CloudFrontSettings;
+  /** Where the deploy state lives (unset: the default, see src/state/location.ts). */
+  state?: { bucket?: string; key?: string };
 }
 
 export interface CloudFrontSettings {

@@ -17,6 +17,8 @@ import { DEFAULT_RETRY, retryingReads, type RetryPolicy } from './retry.js';
 import type { LocalFile, Skipped } from './scan.js';
 import type { Scanner } from './scan-thread.js';
 import { inShard, type Shard } from './shard.js';
+import { StateKeeper } from './state/keeper.js';
+import { stateLocation } from './state/location.js';
 import { S3Store } from './store/s3-store.js';
 import { StoreError, type ObjectStore, type StoreTarget } from './store/store.js';
 
@@ -85,16 +87,21 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
         ...(deps.mask ? { mask: deps.mask } : {}),
         warn: (message) => deps.emit({ type: 'warning', message }),
       });
-  const store =
-    deps.createStore?.(target, config) ??
+  const storeFor = (t: StoreTarget) =>
+    deps.createStore?.(t, config) ??
     new S3Store({
-      target,
+      target: t,
       pathStyle: config.target.pathStyle,
       credentials: credentials.provider ?? { accessKeyId: '', secretAccessKey: '' },
       maxSockets: config.concurrency,
       ...(deps.clockOffsetMs ? { clockOffsetMs: deps.clockOffsetMs } : {}),
       ...(config.requestTimeoutMs ? { idleTimeoutMs: config.requestTimeoutMs } : {}),
     });
+  const store = storeFor(target);
+  const stateBucket = stateLocation(config).bucket;
+  // `state.bucket` elsewhere: a store of its own (same endpoint, region and credentials).
+  const stateStore =
+    stateBucket === target.bucket ? store : storeFor({ ...target, bucket: stateBucket, prefix: '' });
   // Who the credentials are (STS) is asked while the scan and the listing run; the log still
   // opens with it: what gather reports is held until the opening lines are out.
   const opened = credentials.described.then((described) => {
@@ -104,11 +111,14 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       source: config.source,
       target: `s3://${target.bucket}/${target.prefix}`,
       credentials: described.source,
+      state: `s3://${stateBucket}/${stateLocation(config).key}`,
       dryRun: options.dryRun,
     });
     deps.emit({ type: 'phase', phase: 'scan' });
     return described;
   });
+  /** Said once the log's opening lines are out. */
+  const afterOpening: EventSink = (event) => void opened.then(() => deps.emit(event), () => undefined);
   let executor: Executor | undefined;
   try {
     // Listing and heads are retried like the executor's requests (a 503 while listing is common).
@@ -119,6 +129,21 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     });
     // A shard compares only its share; prune compares nothing (it uploads nothing).
     const owns = ownership(options);
+    const state = new StateKeeper({
+      config,
+      store: reads,
+      stateStore:
+        stateStore === store
+          ? reads
+          : retryingReads(stateStore, deps.retry ?? DEFAULT_RETRY, {
+              ...(deps.signal ? { signal: deps.signal } : {}),
+            }),
+      shard: options.shard,
+      prune: options.prune === true,
+      warn: afterOpening,
+      now,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
     // Made before the compare, so that a new asset can start while the rest is compared.
     executor = options.dryRun
       ? undefined
@@ -131,8 +156,9 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
           ...(deps.signal ? { signal: deps.signal } : {}),
         });
     const gathered = gather({
-      config,
+      config: state.scanConfig(),
       store: reads,
+      ...(options.prune ? {} : { settingsCheck: state.settingsCheck() }),
       list: (startAfter) => reads.list(target.prefix, deps.signal, startAfter),
       ...(deps.keysPerRange ? { keysPerRange: deps.keysPerRange } : {}),
       ...(deps.scanner ? { scanner: deps.scanner } : {}),
@@ -160,6 +186,9 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     }
     const described = openedOutcome.value;
     const { local, remote, content } = outcome.value;
+    const listedCount = remote.size + content.size;
+    state.dropStateKeys(remote);
+    if (options.prune) await state.vouchListed(local.files, remote);
     const plan = buildPlan({
       files: local.files,
       content,
@@ -187,6 +216,13 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       };
     if (!executor) throw new Error('deploy: no executor for a run that is not a dry run');
     const result = await executor.execute(plan);
+    if (!options.dryRun)
+      await state.finish(
+        result,
+        () => reads.list(target.prefix, deps.signal),
+        listedCount,
+        executor.request,
+      );
     // Presigned links and the CDN invalidation (spec `presign`, `cloudfront`), after a full
     // success; loaded on demand, as they pull in the SDK clients.
     const after =
@@ -217,6 +253,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     };
   } finally {
     (store as { destroy?: () => void }).destroy?.();
+    if (stateStore !== store) (stateStore as { destroy?: () => void }).destroy?.();
   }
 }
 

@@ -8,13 +8,21 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AimdLimit, isThrottle } from './adaptive.js';
 import { PartPool } from './part-pool.js';
-import { partBufferLimit, partsHeld, uploadFile, type UploadContext } from './upload.js';
+import {
+  MD5_METADATA_KEY,
+  partBufferLimit,
+  partsHeld,
+  resolvedSettings,
+  uploadFile,
+  type UploadContext,
+} from './upload.js';
+import type { ResolvedSettings } from './settings.js';
 import { HeadStart } from './head-start.js';
 import { retryEvent, type EventSink } from './events.js';
 import { explainStoreError } from './explain.js';
 import type { Plan, PlanItem } from './plan.js';
 import { cleanupPolicy, withRetry, type RetryPolicy } from './retry.js';
-import { StoreError, type ObjectStore } from './store/store.js';
+import { StoreError, type ObjectStore, type Written } from './store/store.js';
 
 export interface ExecuteOptions {
   store: ObjectStore;
@@ -33,6 +41,18 @@ export interface Outcome {
   message?: string;
   /** Bytes actually sent, for uploads that are done. */
   bytes?: number;
+  /** Writes that are done: what the object now is, for the deploy state (see observe.ts). */
+  wrote?: WroteObject;
+}
+
+/** An object this run wrote: its settings, the MD5 of its bytes where known, and the store's answer. */
+export interface WroteObject {
+  /** The object's size (after compression). */
+  size: number;
+  settings: ResolvedSettings;
+  md5: string | undefined;
+  /** ETag and LastModified where the store's answer named them (CopyObject does; PUT does not). */
+  answer?: Written;
 }
 
 export interface ExecuteResult {
@@ -215,12 +235,18 @@ export class Executor {
   }
 
   private async uploadOne(item: PlanItem): Promise<void> {
+    if (item.action === 'update') return this.updateOne(item);
     const early = this.headStart.get(item.key);
     if (this.stop.signal.aborted && !early)
       return this.record(item, 'not-run', this.notRunReason());
     try {
       const sent = await (early ?? uploadFile(item, this.uploadContext()));
-      this.outcomes.push({ item, status: 'done', bytes: sent.bytes });
+      this.outcomes.push({
+        item,
+        status: 'done',
+        bytes: sent.bytes,
+        wrote: { size: sent.bytes, settings: sent.settings, md5: sent.md5 },
+      });
       this.options.emit({
         type: 'uploaded',
         key: item.key,
@@ -230,6 +256,33 @@ export class Executor {
       });
     } catch (error) {
       this.fail(item, 'upload', error);
+    }
+  }
+
+  /** New settings for an object whose bytes stay: a server-side copy onto itself. */
+  private async updateOne(item: PlanItem): Promise<void> {
+    if (this.stop.signal.aborted) return this.record(item, 'not-run', this.notRunReason());
+    try {
+      const settings = await resolvedSettings(item);
+      const metadata = {
+        ...settings.metadata,
+        ...(item.md5 !== undefined ? { [MD5_METADATA_KEY]: item.md5 } : {}),
+      };
+      const answer = await this.request('CopyObject', item.key, (signal) =>
+        this.options.store.copyInPlace(
+          { key: item.key, size: item.size, etag: item.etag ?? '', settings, metadata },
+          signal,
+        ),
+      );
+      this.outcomes.push({
+        item,
+        status: 'done',
+        bytes: 0,
+        wrote: { size: item.size, settings, md5: item.md5, answer },
+      });
+      this.options.emit({ type: 'updated', key: item.key, detail: item.detail ?? '' });
+    } catch (error) {
+      this.fail(item, 'update', error);
     }
   }
 
@@ -294,7 +347,7 @@ export class Executor {
     for (const item of items) this.record(item, 'not-run', message);
   }
 
-  private fail(item: PlanItem, operation: 'upload' | 'delete', error: unknown): void {
+  private fail(item: PlanItem, operation: 'upload' | 'update' | 'delete', error: unknown): void {
     if (this.stop.signal.aborted && !(error instanceof StoreError)) {
       return this.record(item, 'not-run', this.notRunReason());
     }

@@ -11,7 +11,8 @@ import { readBody } from './body.js';
 import type { DeployConfig } from './config.js';
 import { candidatePartSizes, etagProof, ourPartSize, parseEtag } from './etag.js';
 import { digestBuffer, digestFile, digestFileParts, md5Digest, type Digest } from './hash.js';
-import type { LocalContent } from './plan.js';
+import { decideOne, uploadSizeOf, type LocalContent } from './plan.js';
+import type { SettingsCheck } from './state/settings-check.js';
 import { localPath, type LocalFile } from './scan.js';
 import { settingsResolver } from './settings.js';
 import type { ObjectSettings } from './config.js';
@@ -22,6 +23,8 @@ export interface InspectOptions {
   config: DeployConfig;
   store: ObjectStore;
   signal?: AbortSignal;
+  /** Checks the settings of objects whose bytes are equal (with the deploy state); none: bytes only. */
+  settingsCheck?: SettingsCheck;
 }
 
 /**
@@ -39,7 +42,8 @@ export function createInspector(options: InspectOptions): Inspector {
   // Hashing small files is mostly waiting on the file system: several tasks per core keep it busy.
   const limit = pLimit(Math.max(8, os.availableParallelism() * 4));
   const shared = sharedRecords();
-  return (file, remote, md5) =>
+  const check = options.settingsCheck;
+  const inspect: Inspector = (file, remote, md5) =>
     limit(async () => {
       options.signal?.throwIfAborted();
       const settings = resolve(file.relPath);
@@ -55,6 +59,51 @@ export function createInspector(options: InspectOptions): Inspector {
         return ownSize ? shared(settings, found.proven) : { settings, ...found };
       return { settings, remote, ...found };
     });
+  if (!check) return inspect;
+  return async (file, remote, md5) => {
+    const content = await inspect(file, remote, md5);
+    return remote ? withSettingsVerdict(file, remote, content, md5, check) : content;
+  };
+}
+
+/**
+ * Adds what the settings check finds to a file's content: for an object with the same bytes,
+ * whether its settings are the rules' (else the plan updates them in place); for one with other
+ * bytes, the Cache-Control it was served with (the plan warns when that said `immutable`).
+ */
+async function withSettingsVerdict(
+  file: LocalFile,
+  remote: RemoteObject,
+  content: LocalContent,
+  scannedMd5: string | undefined,
+  check: SettingsCheck,
+): Promise<LocalContent> {
+  if (decideOne(file, content, remote, false).action !== 'skip') {
+    const previous = await check.previousCacheControl(remote);
+    return previous === undefined ? content : { ...content, previousCacheControl: previous };
+  }
+  // The scan's MD5 is of the file; a compressed object's bytes are the compressed ones.
+  const md5 =
+    content.digest?.md5 ??
+    content.storedMd5 ??
+    (content.settings.compress ? undefined : scannedMd5);
+  const verdict = await check.check(file, remote, content.settings, md5);
+  if ('replaced' in verdict)
+    return {
+      settings: content.settings,
+      uploadSize: uploadSizeOf(file, content),
+      replaced: verdict.replaced,
+    };
+  if (verdict.same) return content;
+  return {
+    ...content,
+    update: {
+      changes: verdict.changes,
+      etag: remote.etag,
+      size: remote.size,
+      ...(verdict.md5 !== undefined ? { md5: verdict.md5 } : {}),
+    },
+  };
 }
 
 /**
@@ -90,7 +139,7 @@ async function inspectOne(
     // The upload size of a compressed file is only known after compressing it.
     if (!remote) return { uploadSize: file.size };
     const body = await readBody(localPath(file), settings, file.size);
-    const digest = digestBuffer(body, partSizesFor(body.length, remote, config));
+      const digest = digestBuffer(body, partSizesFor(body.length, remote, config));
     return withStoredMd5(body.length, digest, remote, options);
   }
   if (!remote || remote.size !== file.size) return { uploadSize: file.size };
@@ -144,6 +193,12 @@ async function withStoredMd5(
 ): Promise<Omit<LocalContent, 'settings'>> {
   const how = etagProof(digest, remote.etag);
   if (how !== undefined) return proven(uploadSize, how);
+  // The deploy state knows the MD5 of the objects it describes: no HEAD for it.
+  const recorded = await options.settingsCheck?.recordedMd5(remote);
+  if (recorded !== undefined) {
+    const md5 = digest.md5 ?? (again ? (await again.whole()).md5 : undefined);
+    return { uploadSize, digest: { ...digest, ...(md5 ? { md5 } : {}) }, storedMd5: recorded };
+  }
   const multipart = parseEtag(remote.etag).parts !== undefined;
   const head = await options.store.head(remote.key, {
     ...(multipart ? { partNumber: 1 } : {}),

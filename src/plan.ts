@@ -10,7 +10,8 @@ import { isUnderPrefix } from './keys.js';
 import type { LocalFile } from './scan.js';
 import type { RemoteObject } from './store/store.js';
 
-export type Action = 'upload' | 'skip' | 'delete' | 'keep';
+/** `update`: the bytes are the same, the settings are replaced in place (CopyObject). */
+export type Action = 'upload' | 'update' | 'skip' | 'delete' | 'keep';
 
 export type Reason =
   /** No object under that key. */
@@ -23,6 +24,8 @@ export type Reason =
   | 'unverifiable'
   /** `--force`. */
   | 'force'
+  /** Same bytes, other settings (headers, metadata, ACL, storage class, encryption, redirect). */
+  | 'settings'
   /** Same bytes. */
   | 'unchanged'
   /** Under the prefix but no longer in the source. */
@@ -46,6 +49,10 @@ export interface PlanItem {
   detail?: string;
   /** MD5 of the upload bytes when the plan computed it; the executor checks the file still has it. */
   md5?: string;
+  /** Updates: the ETag the object must still have when its settings are replaced. */
+  etag?: string;
+  /** Uploads over bytes that differ: the Cache-Control the old object had (deploy state). */
+  previousCacheControl?: string;
 }
 
 export interface Plan {
@@ -83,6 +90,12 @@ export interface LocalContent {
   proven?: string;
   /** The MD5 s3ship stored in the object's metadata, read when the ETag did not prove equality. */
   storedMd5?: string;
+  /** Same bytes, other settings: what differs, and the object to update (settings-check.ts). */
+  update?: { changes: string; etag: string; size: number; md5?: string };
+  /** The object is no longer the one compared (rewritten or deleted meanwhile): why. */
+  replaced?: string;
+  /** The Cache-Control the object had, where the deploy state still describes it. */
+  previousCacheControl?: string;
 }
 
 /** The bytes an upload of `file` sends: its own size, unless compression changed it. */
@@ -161,6 +174,8 @@ export function decideOne(
   remote: RemoteObject | undefined,
   force: boolean,
 ): PlanItem {
+  if (content.update) return force ? upload(file, content, 'force') : update(file, content.update, content);
+  if (content.replaced !== undefined) return upload(file, content, 'changed', content.replaced);
   // Proven equal while the listing was compared: the object exists, with these bytes.
   if (content.proven !== undefined)
     return force ? upload(file, content, 'force') : skip(file, content, content.proven);
@@ -185,6 +200,28 @@ function upload(file: LocalFile, content: LocalContent, reason: Reason, detail?:
     settings: content.settings,
     ...(content.digest?.md5 ? { md5: content.digest.md5 } : {}),
     ...(detail ? { detail } : {}),
+    ...(content.previousCacheControl !== undefined
+      ? { previousCacheControl: content.previousCacheControl }
+      : {}),
+  };
+}
+
+/** New settings for an object with the same bytes: replaced in place, the bytes stay. */
+function update(
+  file: LocalFile,
+  target: NonNullable<LocalContent['update']>,
+  content: LocalContent,
+): PlanItem {
+  return {
+    key: file.key,
+    action: 'update',
+    reason: 'settings',
+    size: target.size,
+    file,
+    settings: content.settings,
+    detail: target.changes,
+    etag: target.etag,
+    ...(target.md5 !== undefined ? { md5: target.md5 } : {}),
   };
 }
 
@@ -244,14 +281,17 @@ function digestMatches(content: LocalContent, rawEtag: string): MatchResult {
 
 export function planCounts(plan: Plan): {
   upload: number;
+  update: number;
   delete: number;
   skip: number;
   keep: number;
   uploadBytes: number;
 } {
-  const uploads = [...plan.assets, ...plan.entries];
+  const writes = [...plan.assets, ...plan.entries];
+  const uploads = writes.filter((i) => i.action === 'upload');
   return {
     upload: uploads.length,
+    update: writes.length - uploads.length,
     delete: plan.deletes.length,
     skip: plan.others.filter((i) => i.action === 'skip').length,
     keep: plan.others.filter((i) => i.action === 'keep').length,

@@ -103,6 +103,7 @@ export function retryingReads(
   return {
     target: store.target,
     put: store.put.bind(store),
+    copyInPlace: store.copyInPlace.bind(store),
     createMultipart: store.createMultipart.bind(store),
     uploadPart: store.uploadPart.bind(store),
     completeMultipart: store.completeMultipart.bind(store),
@@ -124,6 +125,8 @@ export function retryingReads(
       }),
     head: (key: string, o?: { partNumber?: number; signal?: AbortSignal }) =>
       withRetry(() => store.head(key, o), policy, hooks('HeadObject', key)),
+    get: (key: string, signal?: AbortSignal) =>
+      withRetry(() => store.get(key, signal), policy, hooks('GetObject', key)),
   };
 }
 

@@ -70,17 +70,28 @@ export interface Uploaded {
   parts: number;
   /** Bytes sent (after compression). */
   bytes: number;
+  /** The settings the object was written with (its Content-Type resolved). */
+  settings: ResolvedSettings;
+  /** MD5 of the bytes sent, where it was computed (not for parts read from disk, unless SSE-KMS). */
+  md5?: string;
 }
 
 let contentTypes: Promise<typeof import('./content-type.js')> | undefined;
 
-export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Uploaded> {
+/** The settings a plan item's object gets, its Content-Type resolved. */
+export async function resolvedSettings(item: PlanItem): Promise<ResolvedSettings> {
   const { file } = item;
   if (!file || !item.settings) throw new Error(`plan item ${item.key} has no file to upload`);
   // The MIME database loads on the first upload only; later uploads reuse the loaded module
   // without going through the module loader again.
   contentTypes ??= import('./content-type.js');
-  const settings = (await contentTypes).withContentType(item.settings, file.relPath);
+  return (await contentTypes).withContentType(item.settings, file.relPath);
+}
+
+export async function uploadFile(item: PlanItem, ctx: UploadContext): Promise<Uploaded> {
+  const { file } = item;
+  if (!file || !item.settings) throw new Error(`plan item ${item.key} has no file to upload`);
+  const settings = await resolvedSettings(item);
   const onDisk = !settings.compress && file.size >= ctx.multipart.threshold;
   if (onDisk) return uploadPartsFromDisk(item, localPath(file), file.size, settings, ctx);
   // A single PUT of a sizeable file holds it whole in memory: count it against the part budget.
@@ -121,7 +132,7 @@ async function uploadWhole(
       (offset, length) => Promise.resolve({ bytes: body.subarray(offset, offset + length) }),
       null,
     );
-    return { parts, bytes: body.length };
+    return { parts, bytes: body.length, settings, md5: digest.md5 };
   }
   await ctx.request('PutObject', item.key, (signal) =>
     ctx.store.put(
@@ -129,7 +140,7 @@ async function uploadWhole(
       signal,
     ),
   );
-  return { parts: 1, bytes: body.length };
+  return { parts: 1, bytes: body.length, settings, md5: digest.md5 };
 }
 
 async function uploadPartsFromDisk(
@@ -166,7 +177,7 @@ async function uploadPartsFromDisk(
       readPart,
       null,
     );
-    return { parts, bytes: size };
+    return { parts, bytes: size, settings };
   }
   const digest = await digestFile(absPath, [partSize], ctx.signal);
   if (digest.size !== size) {
@@ -185,7 +196,7 @@ async function uploadPartsFromDisk(
     readPart,
     digest.partDigests.get(partSize) ?? null,
   );
-  return { parts, bytes: size };
+  return { parts, bytes: size, settings, md5: digest.md5 };
 }
 
 /**

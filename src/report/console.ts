@@ -59,7 +59,7 @@ export function consoleLog(ctx: ReportContext, terminal: Terminal, sections: Sec
       case 'start':
         if (!ctx.json)
           terminal.err(
-            `s3ship ${event.dryRun ? 'plan' : 'deploy'}: ${event.source} → ${event.target} (credentials: ${event.credentials})`,
+            `s3ship ${event.dryRun ? 'plan' : 'deploy'}: ${event.source} → ${event.target} (credentials: ${event.credentials}; state: ${event.state})`,
           );
         break;
       case 'phase':
@@ -70,6 +70,9 @@ export function consoleLog(ctx: ReportContext, terminal: Terminal, sections: Sec
         say(
           `upload  ${event.key}  (${event.reason}, ${formatBytes(event.bytes)}${event.parts > 1 ? `, ${event.parts} parts` : ''})`,
         );
+        break;
+      case 'updated':
+        say(`update  ${event.key}  (settings: ${event.detail})`);
         break;
       case 'deleted':
         say(`delete  ${event.key}`);

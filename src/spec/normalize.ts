@@ -55,6 +55,14 @@ export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
           },
         }
       : {}),
+    ...(spec.state
+      ? {
+          state: {
+            ...(spec.state.bucket !== undefined ? { bucket: spec.state.bucket } : {}),
+            ...(spec.state.key !== undefined ? { key: spec.state.key } : {}),
+          },
+        }
+      : {}),
     ...(spec.credentials
       ? { credentials: normalizeCredentials(spec.credentials, ctx.substituted ?? new Set()) }
       : {}),

@@ -193,6 +193,24 @@ const cloudfront = z.strictObject(
   { error: 'expected a mapping with at least "distribution_id"' },
 );
 
+/** `state`: where the deploy state is kept (src/state/location.ts explains the default). */
+const state = z.strictObject(
+  {
+    bucket: bucket
+      .optional()
+      .describe(
+        'Bucket for the state; by default the target bucket. Another (private) bucket keeps it off the site.',
+      ),
+    key: str('expected an object key such as "deploys/site/state.json.gz"')
+      .regex(/^[^/]/, { error: 'expected an object key that does not start with "/"' })
+      .optional()
+      .describe(
+        'Key of the state object; by default `<prefix>.s3ship/state.json.gz` in the target bucket, `<target bucket>/<prefix>state.json.gz` in another.',
+      ),
+  },
+  { error: 'expected a mapping with bucket and/or key' },
+);
+
 /** The whole spec (version 1). Input keys are snake_case; normalize.ts maps them to DeployConfig. */
 export const specSchema = z
   .strictObject(
@@ -267,6 +285,11 @@ export const specSchema = z
       cloudfront: cloudfront
         .optional()
         .describe('Invalidate the changed paths in a CloudFront distribution after each deploy.'),
+      state: state
+        .optional()
+        .describe(
+          'Where the deploy state lives: a record of each deployed object (key, size, ETag, MD5, LastModified, headers) that lets a deploy see changed settings without reading every object. By default under the prefix, where whatever serves the site serves it too (it holds key names and headers, never content or credentials).',
+        ),
       credentials: credentialsSchema
         .optional()
         .describe('Where the credentials come from (default: the first source that applies).'),

@@ -7,12 +7,13 @@
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { XMLBuilder } from 'fast-xml-parser';
-import type { ResolvedSettings } from '../settings.js';
-import { S3Http } from './s3-http.js';
+import { headersOfObject, requestHeaders } from '../object-headers.js';
+import { encodeKey, S3Http } from './s3-http.js';
 import { ownedString, readXml } from './s3-xml.js';
 import {
   StoreError,
   type CompletedPart,
+  type CopyInput,
   type DeleteResult,
   type HeadResult,
   type ObjectStore,
@@ -20,6 +21,7 @@ import {
   type PutInput,
   type RemoteObject,
   type StoreTarget,
+  type Written,
 } from './store.js';
 
 export interface S3StoreOptions {
@@ -34,7 +36,15 @@ export interface S3StoreOptions {
   idleTimeoutMs?: number;
   /** Keys per listing page (`max-keys`); the store's own default (1,000) when unset. */
   listPageSize?: number;
+  /**
+   * Largest object copied with one CopyObject, and the part size above it (tests make it small
+   * to copy in parts without 5 GiB objects).
+   */
+  copyLimit?: number;
 }
+
+/** CopyObject copies objects of up to 5 GiB; UploadPartCopy parts are at most 5 GiB too. */
+const COPY_LIMIT = 5 * 1024 * 1024 * 1024;
 
 /** Request bodies (CompleteMultipartUpload, DeleteObjects): the library escapes keys. */
 const xmlOut = new XMLBuilder({ ignoreAttributes: true });
@@ -43,10 +53,12 @@ export class S3Store implements ObjectStore {
   readonly target: StoreTarget;
   private readonly http: S3Http;
   private readonly listPageSize: number | undefined;
+  private readonly copyLimit: number;
 
   constructor(options: S3StoreOptions) {
     this.target = options.target;
     this.listPageSize = options.listPageSize;
+    this.copyLimit = options.copyLimit ?? COPY_LIMIT;
     this.http = new S3Http(options);
   }
 
@@ -118,7 +130,9 @@ export class S3Store implements ObjectStore {
       return {
         size: Number(h['content-length'] ?? 0),
         etag: stripQuotes(String(h.etag ?? '')),
+        lastModified: epochSeconds(h['last-modified']),
         metadata,
+        headers: headersOfObject(h),
         ...(Number.isFinite(parts) && parts > 0 ? { partsCount: parts } : {}),
       };
     } catch (error) {
@@ -128,13 +142,95 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  async get(key: string, signal?: AbortSignal): Promise<Buffer | undefined> {
+    try {
+      const response = await this.http.send({ operation: 'GetObject', method: 'GET', key, signal });
+      return response.body;
+    } catch (error) {
+      if (error instanceof StoreError && (error.code === 'NoSuchKey' || error.code === 'NotFound'))
+        return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * CopyObject onto itself with the new headers (`x-amz-metadata-directive: REPLACE`): the
+   * settings change, the bytes stay on the store. Only if the object still has the ETag the
+   * plan saw (`x-amz-copy-source-if-match`), so that bytes another writer put there since are
+   * never stamped with this file's MD5. CopyObject copies at most 5 GiB; a larger object is
+   * copied in parts (UploadPartCopy), as S3 requires:
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+   */
+  async copyInPlace(input: CopyInput, signal?: AbortSignal): Promise<Written> {
+    if (input.size > this.copyLimit) return this.copyInParts(input, signal);
+    const response = await this.http.send({
+      operation: 'CopyObject',
+      method: 'PUT',
+      key: input.key,
+      headers: {
+        ...requestHeaders(input.settings, input.metadata),
+        'x-amz-copy-source': this.copySource(input.key),
+        'x-amz-copy-source-if-match': `"${input.etag}"`,
+        'x-amz-metadata-directive': 'REPLACE',
+      },
+      signal,
+    });
+    // S3 can answer 200 and still fail: the error is then in the body.
+    this.http.throwIfErrorBody('CopyObject', input.key, response);
+    const result = readXml(response.body).fields;
+    return {
+      etag: stripQuotes(result.ETag ?? ''),
+      lastModified: epochSeconds(result.LastModified),
+    };
+  }
+
+  private async copyInParts(input: CopyInput, signal?: AbortSignal): Promise<Written> {
+    const uploadId = await this.createMultipart(
+      { key: input.key, settings: input.settings, metadata: input.metadata },
+      signal,
+    );
+    try {
+      const parts: CompletedPart[] = [];
+      const partSize = this.copyLimit;
+      for (let start = 0, n = 1; start < input.size; start += partSize, n++) {
+        const end = Math.min(start + partSize, input.size) - 1;
+        const response = await this.http.send({
+          operation: 'UploadPartCopy',
+          method: 'PUT',
+          key: input.key,
+          query: { partNumber: String(n), uploadId },
+          headers: {
+            'x-amz-copy-source': this.copySource(input.key),
+            'x-amz-copy-source-if-match': `"${input.etag}"`,
+            'x-amz-copy-source-range': `bytes=${start}-${end}`,
+          },
+          signal,
+        });
+        this.http.throwIfErrorBody('UploadPartCopy', input.key, response);
+        parts.push({ partNumber: n, etag: readXml(response.body).fields.ETag ?? '' });
+      }
+      await this.completeMultipart(input.key, uploadId, parts, signal);
+    } catch (error) {
+      await this.abortMultipart(input.key, uploadId).catch(() => undefined);
+      throw error;
+    }
+    // CompleteMultipartUpload names no LastModified (and Ceph RGW 16 no ETag): the executor
+    // reads both from the object, as after any upload.
+    return { etag: '', lastModified: -1 };
+  }
+
+  /** `x-amz-copy-source`: the bucket and the key, each escaped (the key's slashes kept). */
+  private copySource(key: string): string {
+    return `/${encodeURIComponent(this.target.bucket)}/${encodeKey(key)}`;
+  }
+
   async put(input: PutInput, signal?: AbortSignal): Promise<void> {
     await this.http.send({
       operation: 'PutObject',
       method: 'PUT',
       key: input.key,
       headers: {
-        ...objectHeaders(input.settings, input.metadata),
+        ...requestHeaders(input.settings, input.metadata),
         'content-md5': input.contentMd5,
       },
       body: input.body,
@@ -151,7 +247,7 @@ export class S3Store implements ObjectStore {
       method: 'POST',
       key: input.key,
       query: { uploads: '' },
-      headers: objectHeaders(input.settings, input.metadata),
+      headers: requestHeaders(input.settings, input.metadata),
       signal,
     });
     const uploadId = readXml(response.body).fields.UploadId;
@@ -264,37 +360,19 @@ export class S3Store implements ObjectStore {
   }
 }
 
+/**
+ * A time the store gave (ListObjectsV2's ISO 8601 `LastModified`, an HTTP date in
+ * `Last-Modified`, CopyObjectResult's), in whole seconds since the epoch: S3 and Ceph RGW list
+ * milliseconds but send headers in seconds, and the deploy state compares the two.
+ */
+export function epochSeconds(time: string | undefined): number {
+  const ms = time === undefined ? NaN : Date.parse(time);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : -1;
+}
+
 /** The ETag without its quotes, as a string of its own (a view would keep the quoted one). */
 function stripQuotes(etag: string): string {
   return ownedString(etag.replace(/^"|"$/g, ''));
-}
-
-/** The object headers a rule's settings turn into, for PutObject on the lean path. */
-function objectHeaders(
-  s: ResolvedSettings,
-  metadata: Record<string, string>,
-): Record<string, string> {
-  const headers: Record<string, string | undefined> = {
-    'content-type': s.contentType,
-    'cache-control': s.cacheControl,
-    'content-disposition': s.contentDisposition,
-    'content-language': s.contentLanguage,
-    'content-encoding': s.compress,
-    'x-amz-storage-class': s.storageClass,
-    'x-amz-server-side-encryption': s.serverSideEncryption,
-    'x-amz-server-side-encryption-aws-kms-key-id': s.sseKmsKeyId,
-    'x-amz-acl': s.acl,
-    'x-amz-grant-read': s.grantRead,
-    'x-amz-grant-read-acp': s.grantReadAcp,
-    'x-amz-grant-write-acp': s.grantWriteAcp,
-    'x-amz-grant-full-control': s.grantFullControl,
-    'x-amz-website-redirect-location': s.websiteRedirect,
-  };
-  for (const [name, value] of Object.entries(metadata))
-    headers[`x-amz-meta-${name.toLowerCase()}`] = value;
-  return Object.fromEntries(
-    Object.entries(headers).filter((e): e is [string, string] => e[1] !== undefined),
-  );
 }
 
 interface ListPage {
@@ -315,7 +393,14 @@ function parseListPage(body: Buffer): ListPage {
       : // Key and ETag outlive the page: strings of their own (ownedString). A page's other
         // leaves (dates, storage classes) are not copied (a profile put copying every leaf at
         // ~13 ms of a 2,000-file no-change deploy; an A/B could not tell it from noise).
-        [{ key: ownedString(o.Key), size: Number(o.Size ?? 0), etag: stripQuotes(o.ETag ?? '') }],
+        [
+          {
+            key: ownedString(o.Key),
+            size: Number(o.Size ?? 0),
+            etag: stripQuotes(o.ETag ?? ''),
+            lastModified: epochSeconds(o.LastModified),
+          },
+        ],
   );
   const truncated = answer.fields.IsTruncated === 'true';
   return { objects, next: truncated ? answer.fields.NextContinuationToken : undefined };

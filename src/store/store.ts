@@ -3,6 +3,7 @@
  * plan and executor tests use an in-memory one that can be told to fail.
  * Implementations do not retry: retries are the executor's, explicit and visible.
  */
+import type { HeaderSet } from '../object-headers.js';
 import type { ResolvedSettings } from '../settings.js';
 
 export interface RemoteObject {
@@ -10,13 +11,22 @@ export interface RemoteObject {
   size: number;
   /** ETag as listed, quotes removed. */
   etag: string;
+  /**
+   * LastModified as listed, in whole seconds since the epoch (-1 if the store sent none; unset
+   * only where no store listed it, as in plan tests).
+   */
+  lastModified?: number;
 }
 
 export interface HeadResult {
   size: number;
   etag: string;
+  /** Last-Modified, in whole seconds since the epoch (-1 if the store sent none). */
+  lastModified: number;
   /** User metadata, keys lower-case without the x-amz-meta- prefix. */
   metadata: Record<string, string>;
+  /** The object's settings as headers (object-headers.ts headersOfObject). */
+  headers: HeaderSet;
   /** Set when the store answered a `PartNumber` head for a multipart object. */
   partsCount?: number;
 }
@@ -28,6 +38,23 @@ export interface PutInput {
   contentMd5: string;
   settings: ResolvedSettings;
   metadata: Record<string, string>;
+}
+
+/** A server-side copy of an object onto itself with new settings (ObjectStore.copyInPlace). */
+export interface CopyInput {
+  key: string;
+  /** The object's size (above 5 GiB it is copied in parts). */
+  size: number;
+  /** The ETag the object must still have (quotes removed). */
+  etag: string;
+  settings: ResolvedSettings;
+  metadata: Record<string, string>;
+}
+
+/** What the store says of an object it wrote: '' / -1 where its answer did not say. */
+export interface Written {
+  etag: string;
+  lastModified: number;
 }
 
 export interface CompletedPart {
@@ -68,7 +95,11 @@ export interface ObjectStore {
     key: string,
     options?: { partNumber?: number; signal?: AbortSignal },
   ): Promise<HeadResult | undefined>;
+  /** The object's bytes (GetObject), or undefined when there is none. */
+  get(key: string, signal?: AbortSignal): Promise<Buffer | undefined>;
   put(input: PutInput, signal?: AbortSignal): Promise<void>;
+  /** Replaces an object's settings without sending its bytes (see S3Store.copyInPlace). */
+  copyInPlace(input: CopyInput, signal?: AbortSignal): Promise<Written>;
   createMultipart(
     input: Omit<PutInput, 'body' | 'contentMd5'>,
     signal?: AbortSignal,

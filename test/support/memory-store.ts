@@ -9,13 +9,17 @@ import { multipartEtag } from '../../src/etag.js';
 import {
   StoreError,
   type CompletedPart,
+  type CopyInput,
   type DeleteResult,
   type HeadResult,
   type ObjectStore,
   type PutInput,
   type RemoteObject,
   type StoreTarget,
+  type Written,
 } from '../../src/store/store.js';
+import { headersOfObject, requestHeaders } from '../../src/object-headers.js';
+import type { ResolvedSettings } from '../../src/settings.js';
 
 export interface StoredObject {
   body: Buffer;
@@ -23,6 +27,10 @@ export interface StoredObject {
   metadata: Record<string, string>;
   contentType?: string;
   cacheControl?: string;
+  /** The settings headers it was written with (object-headers.ts), ACLs included. */
+  headers?: Record<string, string>;
+  /** Seconds: every write ticks the store's clock, so each write has its own. */
+  lastModified?: number;
 }
 
 export type FailureRule = (operation: string, key: string) => StoreError | undefined;
@@ -31,7 +39,11 @@ export class MemoryStore implements ObjectStore {
   readonly objects = new Map<string, StoredObject>();
   readonly uploads = new Map<
     string,
-    { key: string; parts: Map<number, Buffer>; metadata: Record<string, string> }
+    {
+      key: string;
+      parts: Map<number, Buffer>;
+      input: { settings: ResolvedSettings; metadata: Record<string, string> };
+    }
   >();
   readonly calls: { operation: string; key: string }[] = [];
   inFlight = 0;
@@ -40,6 +52,8 @@ export class MemoryStore implements ObjectStore {
   /** Milliseconds each request takes (lets concurrency build up). */
   latencyMs = 0;
   private nextUpload = 1;
+  /** The store's clock, in seconds (each write ticks it). */
+  clock = 1_000_000;
 
   constructor(
     readonly target: StoreTarget = {
@@ -93,7 +107,7 @@ export class MemoryStore implements ObjectStore {
       const page = await this.op('ListObjectsV2', prefix, () =>
         keys.slice(i, i + this.pageSize).map((key) => {
           const o = this.objects.get(key)!;
-          return { key, size: o.body.length, etag: o.etag };
+          return { key, size: o.body.length, etag: o.etag, lastModified: o.lastModified ?? 0 };
         }),
       );
       yield page;
@@ -104,8 +118,55 @@ export class MemoryStore implements ObjectStore {
   head(key: string): Promise<HeadResult | undefined> {
     return this.op('HeadObject', key, () => {
       const o = this.objects.get(key);
-      return o && { size: o.body.length, etag: o.etag, metadata: o.metadata };
+      if (!o) return undefined;
+      const response: Record<string, string> = { ...o.headers };
+      for (const [name, value] of Object.entries(o.metadata)) response[`x-amz-meta-${name}`] = value;
+      return {
+        size: o.body.length,
+        etag: o.etag,
+        lastModified: o.lastModified ?? 0,
+        metadata: o.metadata,
+        headers: headersOfObject(response),
+      };
     });
+  }
+
+  get(key: string): Promise<Buffer | undefined> {
+    return this.op('GetObject', key, () => this.objects.get(key)?.body);
+  }
+
+  copyInPlace(input: CopyInput): Promise<Written> {
+    return this.op('CopyObject', input.key, () => {
+      const o = this.objects.get(input.key);
+      if (!o || o.etag !== input.etag)
+        throw new StoreError(o ? 'PreconditionFailed' : 'NoSuchKey', '', {
+          retryable: false,
+          fatal: false,
+          operation: 'CopyObject',
+          key: input.key,
+        });
+      const copy = this.written(o.body, o.etag, input);
+      this.objects.set(input.key, copy);
+      return { etag: copy.etag, lastModified: copy.lastModified ?? 0 };
+    });
+  }
+
+  /** An object as a write leaves it: these bytes and settings, and the clock's next second. */
+  private written(
+    body: Buffer,
+    etag: string,
+    input: { settings: ResolvedSettings; metadata: Record<string, string> },
+  ): StoredObject {
+    const headers = requestHeaders(input.settings, {});
+    return {
+      body,
+      etag,
+      metadata: input.metadata,
+      contentType: input.settings.contentType,
+      ...(input.settings.cacheControl ? { cacheControl: input.settings.cacheControl } : {}),
+      headers,
+      lastModified: ++this.clock,
+    };
   }
 
   put(input: PutInput): Promise<void> {
@@ -118,20 +179,17 @@ export class MemoryStore implements ObjectStore {
           operation: 'PutObject',
           key: input.key,
         });
-      this.objects.set(input.key, {
-        body: Buffer.from(input.body),
-        etag: md5.toString('hex'),
-        metadata: input.metadata,
-        contentType: input.settings.contentType,
-        ...(input.settings.cacheControl ? { cacheControl: input.settings.cacheControl } : {}),
-      });
+      this.objects.set(
+        input.key,
+        this.written(Buffer.from(input.body), md5.toString('hex'), input),
+      );
     });
   }
 
   createMultipart(input: Omit<PutInput, 'body' | 'contentMd5'>): Promise<string> {
     return this.op('CreateMultipartUpload', input.key, () => {
       const id = `upload-${this.nextUpload++}`;
-      this.uploads.set(id, { key: input.key, parts: new Map(), metadata: input.metadata });
+      this.uploads.set(id, { key: input.key, parts: new Map(), input });
       return id;
     });
   }
@@ -177,11 +235,7 @@ export class MemoryStore implements ObjectStore {
         });
       const bodies = parts.map((p) => upload.parts.get(p.partNumber)!);
       const digests = bodies.map((b) => createHash('md5').update(b).digest());
-      this.objects.set(key, {
-        body: Buffer.concat(bodies),
-        etag: multipartEtag(digests),
-        metadata: upload.metadata,
-      });
+      this.objects.set(key, this.written(Buffer.concat(bodies), multipartEtag(digests), upload.input));
       this.uploads.delete(uploadId);
     });
   }

@@ -277,7 +277,7 @@ describe('HeadStart bounds', () => {
     const head = new HeadStart(
       (i) => {
         started.push(i.key);
-        return new Promise((resolve) => gates.push(() => resolve({ parts: 1, bytes: 1 })));
+        return new Promise((resolve) => gates.push(() => resolve({ parts: 1, bytes: 1, settings: { contentType: 'text/plain' } })));
       },
       { inFlight: 2, total: 3 },
     );

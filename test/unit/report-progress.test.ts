@@ -49,6 +49,7 @@ function feed(part: ReturnType<typeof progressPart>, events: DeployEvent[]) {
 const plan: DeployEvent = {
   type: 'plan',
   upload: 4,
+  update: 0,
   uploadBytes: 4 * MB,
   delete: 0,
   skip: 0,

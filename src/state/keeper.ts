@@ -1,0 +1,180 @@
+/**
+ * The deploy state over one run: read at the start (one GET, while the listing begins), used
+ * to check settings during the compare, and written at the end of a deploy that succeeded and
+ * learned something new. A shard writes its own part (shards run at once, and one object
+ * would be overwritten by each); `prune`, run once after every shard, merges the parts into the
+ * state and removes them.
+ */
+import type { DeployConfig } from '../config.js';
+import type { EventSink } from '../events.js';
+import type { ExecuteResult } from '../execute.js';
+import type { LocalFile } from '../scan.js';
+import type { Shard } from '../shard.js';
+import type { ObjectStore, RemoteObject } from '../store/store.js';
+import { decodeState, StateProblem, type DeployState } from './document.js';
+import { StateLedger } from './ledger.js';
+import {
+  isStateKey,
+  shardPartKey,
+  shardPartsPrefix,
+  stateExcludes,
+  stateLocation,
+  type StateLocation,
+} from './location.js';
+import { observeWrites } from './observe.js';
+import { readState, writeState } from './persist.js';
+import { settingsCheck, type SettingsCheck } from './settings-check.js';
+
+export interface StateKeeperOptions {
+  config: DeployConfig;
+  /** The target's store (reads retried). */
+  store: ObjectStore;
+  /** The state's store: the target's, or one for `state.bucket` (reads retried). */
+  stateStore: ObjectStore;
+  shard: Shard | undefined;
+  prune: boolean;
+  /** Warnings go out through this (after the log's opening lines). */
+  warn: EventSink;
+  signal?: AbortSignal;
+  now: () => number;
+}
+
+export class StateKeeper {
+  readonly location: StateLocation;
+  readonly ledger: Promise<StateLedger>;
+  /** Shard parts found by `prune`, removed once merged into the state. */
+  private parts: string[] = [];
+
+  constructor(private readonly options: StateKeeperOptions) {
+    this.location = stateLocation(options.config);
+    const { config } = options;
+    const target = { bucket: config.target.bucket, prefix: config.target.prefix };
+    const read = readState(
+      options.stateStore,
+      this.location,
+      target,
+      options.warn,
+      options.signal,
+    );
+    this.ledger = (options.prune ? read.then((state) => this.withShardParts(state)) : read).then(
+      (state) => new StateLedger(state),
+    );
+    // Awaited by whoever needs it; a failure surfaces there.
+    this.ledger.catch(() => undefined);
+  }
+
+  /** `s3://bucket/key` of the state, for the log. */
+  get where(): string {
+    return `s3://${this.location.bucket}/${this.location.key}`;
+  }
+
+  /** The config the scan runs on: local files never take the state's keys. */
+  scanConfig(): DeployConfig {
+    const extra = stateExcludes(this.location, this.options.config);
+    const { config } = this.options;
+    return extra.length ? { ...config, exclude: [...config.exclude, ...extra] } : config;
+  }
+
+  /** Removes the state's own keys from the listed objects: never site content, never stale. */
+  dropStateKeys(remote: Map<string, RemoteObject>): void {
+    const { bucket } = this.options.config.target;
+    for (const key of remote.keys()) if (isStateKey(this.location, bucket, key)) remote.delete(key);
+  }
+
+  settingsCheck(): SettingsCheck {
+    return settingsCheck({
+      ledger: this.ledger,
+      store: this.options.store,
+      concurrency: this.options.config.concurrency,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    });
+  }
+
+  /**
+   * After a prune's listing: vouches for the records (the state's and the shards' parts) that
+   * still describe the listed object of a local file.
+   */
+  async vouchListed(files: readonly LocalFile[], remote: ReadonlyMap<string, RemoteObject>) {
+    const ledger = await this.ledger;
+    for (const file of files) {
+      const listed = remote.get(file.key);
+      const record = listed && ledger.trusted(listed);
+      if (record) ledger.vouch(file.key, record);
+    }
+  }
+
+  /**
+   * After the plan ran: records what this run wrote and writes the state, if every write
+   * succeeded and the state would say something new. A failure here is a warning: the deploy
+   * is done, and the next one reads the objects the old state no longer describes.
+   */
+  async finish(
+    result: ExecuteResult,
+    list: () => AsyncIterable<RemoteObject[]>,
+    listedCount: number,
+    request: <T>(operation: string, key: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>,
+  ): Promise<void> {
+    if (result.fatal || result.outcomes.some((o) => o.status !== 'done')) return;
+    const ledger = await this.ledger;
+    const { config, signal, shard } = this.options;
+    try {
+      await observeWrites(result.outcomes, ledger, {
+        store: this.options.store,
+        list,
+        listedCount,
+        concurrency: config.concurrency,
+        ...(signal ? { signal } : {}),
+      });
+      if (!ledger.changed() && this.parts.length === 0) return;
+      const state: DeployState = {
+        bucket: config.target.bucket,
+        prefix: config.target.prefix,
+        records: ledger.records(),
+      };
+      const key = shard ? shardPartKey(this.location, shard) : this.location.key;
+      const stateStore = this.options.stateStore;
+      await request('PutObject', key, (s) =>
+        writeState(stateStore, key, state, new Date(this.options.now()), s),
+      );
+      if (this.parts.length)
+        await request('DeleteObjects', this.parts[0]!, (s) => stateStore.deleteMany(this.parts, s));
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      this.options.warn({
+        type: 'warning',
+        message: `the deploy succeeded but its state was not written to ${this.where} (${(error as Error).message}); the next deploy reads the settings of the objects it changed with HeadObject`,
+      });
+    }
+  }
+
+  /** The state with every shard's part merged in (prune): a part's record is the newer. */
+  private async withShardParts(state: DeployState | undefined): Promise<DeployState | undefined> {
+    const { stateStore, config, signal } = this.options;
+    const prefix = shardPartsPrefix(this.location);
+    const keys: string[] = [];
+    for await (const page of stateStore.list(prefix, signal))
+      for (const o of page) keys.push(o.key);
+    const merged: DeployState = state ?? {
+      bucket: config.target.bucket,
+      prefix: config.target.prefix,
+      records: new Map(),
+    };
+    for (const key of keys) {
+      const body = await stateStore.get(key, signal);
+      try {
+        if (body) {
+          const part = decodeState(body, merged.bucket, merged.prefix);
+          for (const [k, record] of part.records) merged.records.set(k, record);
+        }
+      } catch (error) {
+        if (!(error instanceof StateProblem)) throw error;
+        this.options.warn({
+          type: 'warning',
+          message: `the shard's state s3://${this.location.bucket}/${key} is unusable (${error.message}); its objects are read with HeadObject next time`,
+        });
+      }
+      this.parts.push(key);
+    }
+    return merged;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The deploy state during one run: the records read at the start (trusted only where the
+ * listing still shows the same object), and the records this run can vouch for — carried over,
+ * read from an object, or written — which become the next state.
+ */
+import type { RemoteObject } from '../store/store.js';
+import type { DeployState, StateRecord } from './document.js';
+
+export class StateLedger {
+  /** Records this run vouches for, by key: the next state. */
+  private readonly next = new Map<string, StateRecord>();
+
+  constructor(private readonly previous: DeployState | undefined) {}
+
+  /**
+   * The previous record of the object the listing shows, if it still describes it: same size,
+   * ETag and LastModified. A header-only change (CopyObject with REPLACE) keeps the ETag of a
+   * single-part object but not its LastModified; a rewrite changes both.
+   */
+  trusted(listed: RemoteObject): StateRecord | undefined {
+    const record = this.previous?.records.get(listed.key);
+    return record !== undefined &&
+      listed.lastModified !== undefined &&
+      listed.lastModified >= 0 &&
+      record.lastModified === listed.lastModified &&
+      record.etag === listed.etag &&
+      record.size === listed.size
+      ? record
+      : undefined;
+  }
+
+  /** The previous record, as it is (for records merged from elsewhere: see prune). */
+  previousRecord(key: string): StateRecord | undefined {
+    return this.previous?.records.get(key);
+  }
+
+  /** This run vouches for `record` as the object now under `key`. */
+  vouch(key: string, record: StateRecord): void {
+    this.next.set(key, record);
+  }
+
+  /** This run no longer vouches for `key` (its write failed, or it was deleted). */
+  forget(key: string): void {
+    this.next.delete(key);
+  }
+
+  /** Whether the next state says anything the previous one did not (else: nothing to write). */
+  changed(): boolean {
+    const before = this.previous?.records;
+    if (!before || before.size !== this.next.size) return true;
+    for (const [key, record] of this.next) if (before.get(key) !== record) return true;
+    return false;
+  }
+
+  records(): Map<string, StateRecord> {
+    return this.next;
+  }
+}

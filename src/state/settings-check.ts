@@ -1,0 +1,117 @@
+/**
+ * Whether an object whose bytes equal the local file's also has the settings the rules give
+ * it. The deploy state answers for objects it still describes; any other object's headers are
+ * read with a HeadObject (bounded, like every request). Nothing is assumed: an object with no
+ * usable record is read, and an ACL no HeadObject shows counts as different (object-headers.ts).
+ */
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { ObjectSettings } from '../config.js';
+import {
+  describeChanges,
+  fingerprint,
+  settingChanges,
+  wantedHeaders,
+  type HeaderSet,
+} from '../object-headers.js';
+import type { LocalFile } from '../scan.js';
+import type { ObjectStore, RemoteObject } from '../store/store.js';
+import { MD5_METADATA_KEY } from '../upload.js';
+import type { StateRecord } from './document.js';
+import type { StateLedger } from './ledger.js';
+
+export type SettingsVerdict =
+  /** The object has the rules' settings; the ledger vouches for it. */
+  | { same: true }
+  /** The bytes are the same but the settings are not: `changes` names them, old → new. */
+  | { same: false; changes: string; md5: string | undefined }
+  /** The object is no longer the one listed (rewritten or deleted since): upload it. */
+  | { replaced: string };
+
+export interface SettingsCheck {
+  /**
+   * Checks the object `listed` (its bytes equal to `file`'s) against `settings`; `md5` is the
+   * bytes' MD5 where known.
+   */
+  check(
+    file: LocalFile,
+    listed: RemoteObject,
+    settings: ObjectSettings,
+    md5: string | undefined,
+  ): Promise<SettingsVerdict>;
+  /** The Cache-Control the object had, if the state still describes it (immutable guard). */
+  previousCacheControl(listed: RemoteObject): Promise<string | undefined>;
+  /** The MD5 of the object's bytes, if the state still describes it (instead of a HEAD). */
+  recordedMd5(listed: RemoteObject): Promise<string | undefined>;
+}
+
+export function settingsCheck(options: {
+  /** The state read at the start (a GET that runs while the listing begins). */
+  ledger: Promise<StateLedger>;
+  store: ObjectStore;
+  /** HeadObjects in flight at most (the deploy's concurrency). */
+  concurrency: number;
+  signal?: AbortSignal;
+}): SettingsCheck {
+  const { store, signal } = options;
+  const heads: LimitFunction = pLimit(options.concurrency);
+  const wanted = wantedCache();
+  const fingerprints = new WeakMap<HeaderSet, string>();
+  const fingerprintOf = (headers: HeaderSet) => {
+    let fp = fingerprints.get(headers);
+    if (fp === undefined) fingerprints.set(headers, (fp = fingerprint(headers)));
+    return fp;
+  };
+  return {
+    async check(file, listed, settings, md5) {
+      const want = await wanted(settings, file.relPath);
+      const ledger = await options.ledger;
+      const record = ledger.trusted(listed);
+      if (record) {
+        if (fingerprintOf(record.settings) === fingerprintOf(want)) {
+          ledger.vouch(listed.key, record);
+          return { same: true };
+        }
+        const changes = settingChanges(record.settings, want, false);
+        return { same: false, changes: describeChanges(changes), md5: md5 ?? record.md5 };
+      }
+      const head = await heads(() => store.head(listed.key, signal ? { signal } : {}));
+      if (!head) return { replaced: 'the object was deleted while it was compared' };
+      if (head.etag !== listed.etag || head.size !== listed.size)
+        return { replaced: 'the object was rewritten while it was compared' };
+      const known = md5 ?? head.metadata[MD5_METADATA_KEY];
+      const changes = settingChanges(head.headers, want, true);
+      if (changes.length > 0) return { same: false, changes: describeChanges(changes), md5: known };
+      const seen: StateRecord = {
+        size: head.size,
+        etag: head.etag,
+        lastModified: head.lastModified,
+        md5: known,
+        settings: want,
+      };
+      if (head.lastModified >= 0) ledger.vouch(listed.key, seen);
+      return { same: true };
+    },
+    previousCacheControl: async (listed) =>
+      (await options.ledger).trusted(listed)?.settings['cache-control'],
+    recordedMd5: async (listed) => (await options.ledger).trusted(listed)?.md5,
+  };
+}
+
+/**
+ * The wanted headers of a file, one frozen set per rule combination and Content-Type (the
+ * Content-Type comes from the file name where no rule sets one: content-type.ts, loaded here
+ * only when an object is checked).
+ */
+function wantedCache(): (settings: ObjectSettings, relPath: string) => Promise<HeaderSet> {
+  let types: Promise<typeof import('../content-type.js')> | undefined;
+  const cache = new Map<ObjectSettings, Map<string, HeaderSet>>();
+  return async (settings, relPath) => {
+    types ??= import('../content-type.js');
+    const resolved = (await types).withContentType(settings, relPath);
+    let byType = cache.get(settings);
+    if (!byType) cache.set(settings, (byType = new Map()));
+    let headers = byType.get(resolved.contentType);
+    if (!headers) byType.set(resolved.contentType, (headers = Object.freeze(wantedHeaders(resolved))));
+    return headers;
+  };
+}
