@@ -24,6 +24,7 @@ export function dotenvFromResult(result: RunResult, dryRun: boolean): string {
   return lines({
     S3SHIP_STATUS: status,
     S3SHIP_UPLOADED: c.uploaded,
+    S3SHIP_UPDATED: c.updated,
     S3SHIP_DELETED: c.deleted,
     S3SHIP_SKIPPED: c.skipped,
     S3SHIP_FAILED: c.failed,

@@ -51,7 +51,8 @@ function rows(result: RunResult, dryRun: boolean): Row[] {
 const row = (item: PlanItem, status: string): Row => ({
   key: item.key,
   action: item.action,
-  reason: item.reason,
+  // What changed is the point of an update: `settings: cache-control a → b`.
+  reason: item.action === 'update' && item.detail ? `${item.reason}: ${item.detail}` : item.reason,
   size: item.size,
   status,
 });
@@ -65,9 +66,9 @@ export function summaryMarkdown(result: RunResult, options: SummaryOptions): str
   else if (c.failed > 0)
     head.push(`> **${formatCount(c.failed)} operation(s) failed**; see the table below.`, '');
   head.push(
-    '| Uploaded | Skipped (unchanged) | Deleted | Failed | Not run | Kept (stale) | Bytes | Duration |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${formatCount(c.uploaded)} | ${formatCount(c.skipped)} | ${formatCount(c.deleted)} of ${formatCount(c.deletePlanned)} | ${formatCount(c.failed)} | ${formatCount(c.notRun)} | ${formatCount(c.kept)} | ${formatBytes(c.uploadedBytes)} | ${(result.durationMs / 1000).toFixed(1)} s |`,
+    '| Uploaded | Updated (settings) | Skipped (unchanged) | Deleted | Failed | Not run | Kept (stale) | Bytes | Duration |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${formatCount(c.uploaded)} | ${formatCount(c.updated)} | ${formatCount(c.skipped)} | ${formatCount(c.deleted)} of ${formatCount(c.deletePlanned)} | ${formatCount(c.failed)} | ${formatCount(c.notRun)} | ${formatCount(c.kept)} | ${formatBytes(c.uploadedBytes)} | ${(result.durationMs / 1000).toFixed(1)} s |`,
     '',
   );
   const all = rows(result, options.dryRun);

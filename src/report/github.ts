@@ -72,6 +72,7 @@ function githubResults(ctx: ReportContext, commands: boolean): ReporterPart {
       setOutputs(
         {
           uploaded: c.uploaded,
+          updated: c.updated,
           deleted: c.deleted,
           skipped: c.skipped,
           failed: c.failed,
@@ -90,7 +91,7 @@ function githubResults(ctx: ReportContext, commands: boolean): ReporterPart {
       );
       const keysFile = await writeChangedKeys(ctx, [], warn);
       setOutputs(
-        { uploaded: 0, deleted: 0, skipped: 0, failed: 0, bytes: 0, 'changed-keys-file': keysFile },
+        { uploaded: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, bytes: 0, 'changed-keys-file': keysFile },
         warn,
       );
     },
@@ -129,7 +130,7 @@ function annotateError(error: ReportedError): void {
     });
 }
 
-/** Keys uploaded or deleted (for a dry run: those that would be). */
+/** Keys uploaded, updated or deleted (for a dry run: those that would be). */
 export function changedKeys(result: RunResult, dryRun: boolean): string[] {
   if (dryRun || !result.outcomes)
     return [...result.plan.assets, ...result.plan.entries, ...result.plan.deletes].map(

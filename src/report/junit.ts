@@ -61,7 +61,12 @@ export function junitFromResult(result: RunResult, options: JunitOptions): Junit
 
 function testCase(item: PlanItem, outcome: Outcome | undefined, dryRun: boolean): TestCase {
   const base: TestCase = { '@_classname': `s3ship.${item.action}`, '@_name': xmlText(item.key) };
-  const what = item.action === 'upload' ? `${item.reason}, ${formatBytes(item.size)}` : item.reason;
+  const what =
+    item.action === 'upload'
+      ? `${item.reason}, ${formatBytes(item.size)}`
+      : item.action === 'update'
+        ? `${item.reason}: ${item.detail ?? ''}`
+        : item.reason;
   if (dryRun || !outcome) return { ...base, skipped: `dry run: would ${item.action} (${what})` };
   if (outcome.status === 'failed') {
     const message = outcome.message ?? `${item.action} failed`;
@@ -79,9 +84,17 @@ function testCase(item: PlanItem, outcome: Outcome | undefined, dryRun: boolean)
   const sent = outcome.bytes !== undefined ? `, ${formatBytes(outcome.bytes)} sent` : '';
   return {
     ...base,
-    'system-out': `${item.action === 'upload' ? 'uploaded' : 'deleted'} (${what}${sent})`,
+    'system-out': `${PAST[item.action]} (${what}${item.action === 'update' ? '' : sent})`,
   };
 }
+
+const PAST: Record<PlanItem['action'], string> = {
+  upload: 'uploaded',
+  update: 'updated in place',
+  delete: 'deleted',
+  skip: 'skipped',
+  keep: 'kept',
+};
 
 export function junitFromError(error: ReportedError, options: JunitOptions): JunitReport {
   const text = [error.message, ...error.details].join('\n');

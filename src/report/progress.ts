@@ -90,7 +90,8 @@ export function progressPart(ctx: ReportContext): Progress {
   const sink = (event: DeployEvent) => {
     switch (event.type) {
       case 'plan':
-        state.totalFiles = event.upload;
+        // An update is a file's worth of work with no bytes: counted as a file.
+        state.totalFiles = event.upload + event.update;
         state.totalBytes = event.uploadBytes;
         break;
       case 'phase':
@@ -102,8 +103,12 @@ export function progressPart(ctx: ReportContext): Progress {
         state.bytes += event.bytes;
         drawBar();
         break;
+      case 'updated':
+        state.files++;
+        drawBar();
+        break;
       case 'failed':
-        if (event.operation === 'upload') state.failed++;
+        if (event.operation !== 'delete') state.failed++;
         drawBar();
         break;
       default:

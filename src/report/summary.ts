@@ -8,6 +8,8 @@ import type { PlanItem } from '../plan.js';
 export interface Counts {
   uploaded: number;
   uploadedBytes: number;
+  /** Objects whose settings were replaced in place (no bytes sent). */
+  updated: number;
   skipped: number;
   deleted: number;
   /** Keys the plan wanted deleted. */
@@ -23,10 +25,12 @@ export function countsOf(result: RunResult): Counts {
   const skipped = plan.others.filter((i) => i.action === 'skip').length;
   const kept = plan.others.filter((i) => i.action === 'keep').length;
   if (!outcomes) {
-    const uploads = [...plan.assets, ...plan.entries];
+    const writes = [...plan.assets, ...plan.entries];
+    const uploads = writes.filter((i) => i.action === 'upload');
     return {
       uploaded: uploads.length,
       uploadedBytes: sum(uploads),
+      updated: writes.length - uploads.length,
       skipped,
       deleted: plan.deletes.length,
       deletePlanned: plan.deletes.length,
@@ -40,6 +44,7 @@ export function countsOf(result: RunResult): Counts {
   return {
     uploaded: doneUploads.length,
     uploadedBytes: doneUploads.reduce((n, o) => n + (o.bytes ?? o.item.size), 0),
+    updated: done.filter((o) => o.item.action === 'update').length,
     skipped,
     deleted: done.filter((o) => o.item.action === 'delete').length,
     deletePlanned: plan.deletes.length,
@@ -70,11 +75,17 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** `uploaded 3 (1.2 MB), skipped 1,997, deleted 1 of 1, 0 failed` (or `would upload …`). */
+/**
+ * `uploaded 3 (1.2 MB), updated 2 in place, skipped 1,995, deleted 1 of 1, 0 failed` (or
+ * `would upload …`; no `updated` when no settings changed).
+ */
 export function summaryLine(counts: Counts, dryRun: boolean): string {
   const verb = dryRun ? 'would upload' : 'uploaded';
   const parts = [
     `${verb} ${formatCount(counts.uploaded)} (${formatBytes(counts.uploadedBytes)})`,
+    ...(counts.updated > 0
+      ? [`${dryRun ? 'would update' : 'updated'} ${formatCount(counts.updated)} in place`]
+      : []),
     `skipped ${formatCount(counts.skipped)}`,
     dryRun
       ? `delete ${formatCount(counts.deletePlanned)}`
