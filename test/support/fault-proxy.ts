@@ -16,11 +16,14 @@
  * - `delayMs` / `uploadBytesPerSecond`: a slow store or a slow link, for timing-sensitive tests.
  *
  * Which requests get a fault is decided by a seeded generator, so a failing run can be replayed.
- * Every request is recorded (method, target, what happened, start/end) for the assertions.
+ * Every request is recorded for the assertions: method, target, its S3 operation, the request
+ * body bytes the client sent, the status the client got, what happened, start/end. Sum the bytes
+ * per operation with `bodyBytesByOperation` / `objectBytesSent` (test/support/s3-operations.ts).
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { s3Operation, type S3Operation } from './s3-operations.js';
 
 export type Fault =
   | { kind: 'status'; status: number; code: string; retryAfter?: string }
@@ -48,6 +51,15 @@ export interface ProxyOptions {
 export interface ProxiedRequest {
   method: string;
   target: string;
+  /** The S3 operation, from method, target and headers (`CopyObject`: a PUT with x-amz-copy-source). */
+  operation: S3Operation;
+  /**
+   * Request body bytes read from the client so far: all of them once `end` is set, whether the
+   * proxy forwarded them or dropped them with a fault (about half for `reset-request`).
+   */
+  bodyBytes: number;
+  /** The status the client got (the gateway's, or an injected one); undefined if none. */
+  status: number | undefined;
   /** `forwarded:<status>`, a fault kind, or `blackholed` / `aborted`. */
   outcome: string;
   start: number;
@@ -186,6 +198,9 @@ export class FaultProxy {
     const record: ProxiedRequest = {
       method,
       target,
+      operation: s3Operation(method, target, req.headers),
+      bodyBytes: 0,
+      status: undefined,
       outcome: 'aborted',
       start: Date.now(),
       end: undefined,
@@ -202,7 +217,7 @@ export class FaultProxy {
     if (this.mode === 'blackhole') {
       record.outcome = 'blackholed';
       this.note('blackhole');
-      req.resume(); // read and drop; never answer
+      req.on('data', (chunk: Buffer) => (record.bodyBytes += chunk.length)); // read and drop; never answer
       return;
     }
     const overCapacity = this.capacity > 0 && this.inFlight > this.capacity;
@@ -211,11 +226,11 @@ export class FaultProxy {
       : this.pick(method, target);
     try {
       if (fault?.kind === 'status') {
-        await this.answerStatus(req, res, fault);
+        await this.answerStatus(req, res, fault, record);
         done(`${fault.status} ${fault.code}`);
         return;
       }
-      await this.forward(req, res, fault, done);
+      await this.forward(req, res, fault, record, done);
     } catch {
       res.destroy();
       done(record.outcome);
@@ -226,14 +241,16 @@ export class FaultProxy {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     fault: Extract<Fault, { kind: 'status' }>,
+    record: ProxiedRequest,
   ): Promise<void> {
     this.note(`${fault.status} ${fault.code}`);
     // Read the body first, as a store does: answering mid-upload would look like a reset.
-    for await (const chunk of req) void chunk;
+    for await (const chunk of req as AsyncIterable<Buffer>) record.bodyBytes += chunk.length;
     const body =
       req.method === 'HEAD'
         ? ''
         : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected by the test proxy</Message><RequestId>fault-proxy</RequestId></Error>`;
+    record.status = fault.status;
     res.writeHead(fault.status, {
       'content-type': 'application/xml',
       'content-length': Buffer.byteLength(body),
@@ -246,6 +263,7 @@ export class FaultProxy {
     req: http.IncomingMessage,
     res: http.ServerResponse,
     fault: Fault | undefined,
+    record: ProxiedRequest,
     done: (outcome: string) => void,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -262,7 +280,7 @@ export class FaultProxy {
           headers,
           agent: this.agent,
         },
-        (up) => void this.relay(req, res, up, fault, done).then(resolve, reject),
+        (up) => void this.relay(req, res, up, fault, record, done).then(resolve, reject),
       );
       upstream.on('error', reject);
       // A client that gives up (abort, timeout) takes the gateway request down with it, as a
@@ -270,7 +288,7 @@ export class FaultProxy {
       res.on('close', () => {
         if (!res.writableFinished) upstream.destroy();
       });
-      void this.pump(req, upstream, fault).catch(reject);
+      void this.pump(req, upstream, fault, record).catch(reject);
     });
   }
 
@@ -279,10 +297,12 @@ export class FaultProxy {
     req: http.IncomingMessage,
     upstream: http.ClientRequest,
     fault: Fault | undefined,
+    record: ProxiedRequest,
   ): Promise<void> {
     const length = Number(req.headers['content-length'] ?? 0);
     let sent = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
+      record.bodyBytes += chunk.length;
       if (fault?.kind === 'reset-request' && length > 0 && sent + chunk.length >= length / 2) {
         const half = Math.max(0, Math.floor(length / 2) - sent);
         upstream.write(chunk.subarray(0, half));
@@ -312,6 +332,7 @@ export class FaultProxy {
     res: http.ServerResponse,
     up: http.IncomingMessage,
     fault: Fault | undefined,
+    record: ProxiedRequest,
     done: (outcome: string) => void,
   ): Promise<void> {
     if (fault?.kind === 'reset-response') {
@@ -332,7 +353,8 @@ export class FaultProxy {
       }
     }
     if (this.delayMs > 0) await delay(this.delayMs);
-    res.writeHead(up.statusCode ?? 502, up.headers);
+    record.status = up.statusCode ?? 502;
+    res.writeHead(record.status, up.headers);
     for await (const chunk of up) {
       if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
     }

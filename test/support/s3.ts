@@ -5,8 +5,9 @@
  *
  * Gateway facts worth knowing (Ceph 16): path-style only; CompleteMultipartUpload answers an
  * empty ETag (HeadObject has the right `…-N` one); error bodies have no Message (use e.name);
- * storage classes other than STANDARD are refused (400 InvalidArgument); it is shared by all
- * tests (and possibly other runs), so use unique buckets and filter log counts by bucket.
+ * storage classes other than STANDARD and STANDARD_IA (scripts/rgw-up.sh adds it) are refused
+ * (400 InvalidArgument); it is shared by all tests (and possibly other runs), so use unique
+ * buckets and filter log counts by bucket.
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -72,11 +73,14 @@ function client(): S3Client {
   return (shared ??= testS3Client());
 }
 
-/** A new SDK v3 client for the test gateway (path style, checksums only when required). */
-export function testS3Client(): S3Client {
+/**
+ * A new SDK v3 client for the test gateway (path style, checksums only when required); pass
+ * `endpoint` to go through something in front of it (test/support/fault-proxy.ts).
+ */
+export function testS3Client(endpoint?: string): S3Client {
   const gw = testGateway();
   return new S3Client({
-    endpoint: gw.endpoint,
+    endpoint: endpoint ?? gw.endpoint,
     region: gw.region,
     credentials: { accessKeyId: gw.accessKeyId, secretAccessKey: gw.secretAccessKey },
     forcePathStyle: true,
