@@ -234,8 +234,9 @@ export class Executor {
     );
   }
 
-  private async uploadOne(item: PlanItem): Promise<void> {
-    if (item.action === 'update') return this.updateOne(item);
+  /** Uploads the item's file (`bytes`: also for an update, whose bytes the store could not copy). */
+  private async uploadOne(item: PlanItem, bytes = false): Promise<void> {
+    if (item.action === 'update' && !bytes) return this.updateOne(item);
     const early = this.headStart.get(item.key);
     if (this.stop.signal.aborted && !early)
       return this.record(item, 'not-run', this.notRunReason());
@@ -282,7 +283,15 @@ export class Executor {
       });
       this.options.emit({ type: 'updated', key: item.key, detail: item.detail ?? '' });
     } catch (error) {
-      this.fail(item, 'update', error);
+      if (!(error instanceof StoreError && error.code === 'NotImplemented'))
+        return this.fail(item, 'update', error);
+      // A store that cannot copy this object (Ceph RGW 16 copies no SSE-KMS object) gets the
+      // bytes again: the settings must reach it.
+      this.options.emit({
+        type: 'warning',
+        message: `the store cannot copy ${item.key} onto itself (CopyObject: NotImplemented); uploading its bytes again to apply the new settings`,
+      });
+      await this.uploadOne(item, true);
     }
   }
 

@@ -155,10 +155,13 @@ export class S3Store implements ObjectStore {
 
   /**
    * CopyObject onto itself with the new headers (`x-amz-metadata-directive: REPLACE`): the
-   * settings change, the bytes stay on the store. Only if the object still has the ETag the
-   * plan saw (`x-amz-copy-source-if-match`), so that bytes another writer put there since are
-   * never stamped with this file's MD5. CopyObject copies at most 5 GiB; a larger object is
-   * copied in parts (UploadPartCopy), as S3 requires:
+   * settings change, the bytes stay on the store. REPLACE replaces everything (an ACL, storage
+   * class or header not sent is gone), so every setting of the rules is sent. Only if the
+   * object still has the ETag the plan saw, so that bytes another writer put there since are
+   * never stamped with this file's MD5: S3 reads `x-amz-copy-source-if-match`; Ceph RGW 16
+   * ignores it and reads `x-amz-copy-if-match` (https://tracker.ceph.com/issues/40808), so
+   * both are sent. CopyObject copies at most 5 GiB; a larger object is copied in parts
+   * (UploadPartCopy), as S3 requires:
    * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
    */
   async copyInPlace(input: CopyInput, signal?: AbortSignal): Promise<Written> {
@@ -170,7 +173,7 @@ export class S3Store implements ObjectStore {
       headers: {
         ...requestHeaders(input.settings, input.metadata),
         'x-amz-copy-source': this.copySource(input.key),
-        'x-amz-copy-source-if-match': `"${input.etag}"`,
+        ...ifMatch(input.etag),
         'x-amz-metadata-directive': 'REPLACE',
       },
       signal,
@@ -201,7 +204,8 @@ export class S3Store implements ObjectStore {
           query: { partNumber: String(n), uploadId },
           headers: {
             'x-amz-copy-source': this.copySource(input.key),
-            'x-amz-copy-source-if-match': `"${input.etag}"`,
+            // (Ceph RGW 16 ignores both names on UploadPartCopy.)
+            ...ifMatch(input.etag),
             'x-amz-copy-source-range': `bytes=${start}-${end}`,
           },
           signal,
@@ -358,6 +362,11 @@ export class S3Store implements ObjectStore {
   destroy(): void {
     this.http.destroy();
   }
+}
+
+/** A copy's precondition on the source's ETag, by S3's name and by Ceph RGW 16's. */
+function ifMatch(etag: string): Record<string, string> {
+  return { 'x-amz-copy-source-if-match': `"${etag}"`, 'x-amz-copy-if-match': `"${etag}"` };
 }
 
 /**
