@@ -101,7 +101,9 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
   const stateBucket = stateLocation(config).bucket;
   // `state.bucket` elsewhere: a store of its own (same endpoint, region and credentials).
   const stateStore =
-    stateBucket === target.bucket ? store : storeFor({ ...target, bucket: stateBucket, prefix: '' });
+    stateBucket === target.bucket
+      ? store
+      : storeFor({ ...target, bucket: stateBucket, prefix: '' });
   // Who the credentials are (STS) is asked while the scan and the listing run; the log still
   // opens with it: what gather reports is held until the opening lines are out.
   const opened = credentials.described.then((described) => {
@@ -118,7 +120,11 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     return described;
   });
   /** Said once the log's opening lines are out. */
-  const afterOpening: EventSink = (event) => void opened.then(() => deps.emit(event), () => undefined);
+  const afterOpening: EventSink = (event) =>
+    void opened.then(
+      () => deps.emit(event),
+      () => undefined,
+    );
   let executor: Executor | undefined;
   try {
     // Listing and heads are retried like the executor's requests (a 503 while listing is common).
@@ -188,6 +194,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     const { local, remote, content } = outcome.value;
     const listedCount = remote.size + content.size;
     state.dropStateKeys(remote);
+    state.reportChanged();
     if (options.prune) await state.vouchListed(local.files, remote);
     const plan = buildPlan({
       files: local.files,

@@ -139,7 +139,7 @@ async function inspectOne(
     // The upload size of a compressed file is only known after compressing it.
     if (!remote) return { uploadSize: file.size };
     const body = await readBody(localPath(file), settings, file.size);
-      const digest = digestBuffer(body, partSizesFor(body.length, remote, config));
+    const digest = digestBuffer(body, partSizesFor(body.length, remote, config));
     return withStoredMd5(body.length, digest, remote, options);
   }
   if (!remote || remote.size !== file.size) return { uploadSize: file.size };

@@ -76,7 +76,10 @@ const UNREADABLE = [
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html), so an
  * encrypted object is no drift from a rule that says nothing about encryption.
  */
-const ONLY_WHEN_SET = ['x-amz-server-side-encryption', 'x-amz-server-side-encryption-aws-kms-key-id'];
+const ONLY_WHEN_SET = [
+  'x-amz-server-side-encryption',
+  'x-amz-server-side-encryption-aws-kms-key-id',
+];
 
 /** The storage class an object has when no header names one. */
 const STANDARD = 'STANDARD';

@@ -174,7 +174,8 @@ export function decideOne(
   remote: RemoteObject | undefined,
   force: boolean,
 ): PlanItem {
-  if (content.update) return force ? upload(file, content, 'force') : update(file, content.update, content);
+  if (content.update)
+    return force ? upload(file, content, 'force') : update(file, content.update, content);
   if (content.replaced !== undefined) return upload(file, content, 'changed', content.replaced);
   // Proven equal while the listing was compared: the object exists, with these bytes.
   if (content.proven !== undefined)

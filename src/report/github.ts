@@ -91,7 +91,15 @@ function githubResults(ctx: ReportContext, commands: boolean): ReporterPart {
       );
       const keysFile = await writeChangedKeys(ctx, [], warn);
       setOutputs(
-        { uploaded: 0, updated: 0, deleted: 0, skipped: 0, failed: 0, bytes: 0, 'changed-keys-file': keysFile },
+        {
+          uploaded: 0,
+          updated: 0,
+          deleted: 0,
+          skipped: 0,
+          failed: 0,
+          bytes: 0,
+          'changed-keys-file': keysFile,
+        },
         warn,
       );
     },

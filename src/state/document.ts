@@ -119,7 +119,7 @@ export function decodeState(body: Buffer, bucket: string, prefix: string): Deplo
     );
   const records = new Map<string, StateRecord>();
   for (const [i, o] of objects.entries()) {
-    const record = recordOf(o, settings as HeaderSet[]);
+    const record = recordOf(o, settings);
     if (!record) throw new StateProblem(`its object #${i + 1} is not a valid record`);
     records.set(prefix + (o as string[])[0], record);
   }

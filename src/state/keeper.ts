@@ -44,18 +44,13 @@ export class StateKeeper {
   readonly ledger: Promise<StateLedger>;
   /** Shard parts found by `prune`, removed once merged into the state. */
   private parts: string[] = [];
+  private check: SettingsCheck | undefined;
 
   constructor(private readonly options: StateKeeperOptions) {
     this.location = stateLocation(options.config);
     const { config } = options;
     const target = { bucket: config.target.bucket, prefix: config.target.prefix };
-    const read = readState(
-      options.stateStore,
-      this.location,
-      target,
-      options.warn,
-      options.signal,
-    );
+    const read = readState(options.stateStore, this.location, target, options.warn, options.signal);
     this.ledger = (options.prune ? read.then((state) => this.withShardParts(state)) : read).then(
       (state) => new StateLedger(state),
     );
@@ -81,13 +76,25 @@ export class StateKeeper {
     for (const key of remote.keys()) if (isStateKey(this.location, bucket, key)) remote.delete(key);
   }
 
+  /** Says which objects changed since the state was written (after the compare). */
+  reportChanged(): void {
+    const keys = this.check?.changedSinceState ?? [];
+    if (keys.length === 0) return;
+    const named =
+      keys.slice(0, 5).join(', ') + (keys.length > 5 ? `, and ${keys.length - 5} more` : '');
+    this.options.warn({
+      type: 'warning',
+      message: `${keys.length} object(s) changed since the deploy state was written (by another tool or a concurrent deploy): ${named}; their headers were read and what the rules say is put back`,
+    });
+  }
+
   settingsCheck(): SettingsCheck {
-    return settingsCheck({
+    return (this.check = settingsCheck({
       ledger: this.ledger,
       store: this.options.store,
       concurrency: this.options.config.concurrency,
       ...(this.options.signal ? { signal: this.options.signal } : {}),
-    });
+    }));
   }
 
   /**
@@ -112,7 +119,11 @@ export class StateKeeper {
     result: ExecuteResult,
     list: () => AsyncIterable<RemoteObject[]>,
     listedCount: number,
-    request: <T>(operation: string, key: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>,
+    request: <T>(
+      operation: string,
+      key: string,
+      fn: (signal: AbortSignal) => Promise<T>,
+    ) => Promise<T>,
   ): Promise<void> {
     if (result.fatal || result.outcomes.some((o) => o.status !== 'done')) return;
     const ledger = await this.ledger;

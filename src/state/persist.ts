@@ -26,7 +26,10 @@ export async function readState(
   } catch (error) {
     if (signal?.aborted) throw error;
     const why = error instanceof StoreError ? `${error.code}: ${error.message}` : String(error);
-    warn({ type: 'warning', message: `cannot read the deploy state ${where} (${why}); ${fallback}` });
+    warn({
+      type: 'warning',
+      message: `cannot read the deploy state ${where} (${why}); ${fallback}`,
+    });
     return undefined;
   }
   if (body === undefined) {

@@ -42,6 +42,11 @@ export interface SettingsCheck {
   previousCacheControl(listed: RemoteObject): Promise<string | undefined>;
   /** The MD5 of the object's bytes, if the state still describes it (instead of a HEAD). */
   recordedMd5(listed: RemoteObject): Promise<string | undefined>;
+  /**
+   * Keys of objects the state has a record of that no longer describes them: changed since the
+   * state was written, by another tool or a concurrent deploy.
+   */
+  readonly changedSinceState: string[];
 }
 
 export function settingsCheck(options: {
@@ -61,7 +66,9 @@ export function settingsCheck(options: {
     if (fp === undefined) fingerprints.set(headers, (fp = fingerprint(headers)));
     return fp;
   };
+  const changedSinceState: string[] = [];
   return {
+    changedSinceState,
     async check(file, listed, settings, md5) {
       const want = await wanted(settings, file.relPath);
       const ledger = await options.ledger;
@@ -74,6 +81,7 @@ export function settingsCheck(options: {
         const changes = settingChanges(record.settings, want, false);
         return { same: false, changes: describeChanges(changes), md5: md5 ?? record.md5 };
       }
+      if (ledger.previousRecord(listed.key)) changedSinceState.push(listed.key);
       const head = await heads(() => store.head(listed.key, signal ? { signal } : {}));
       if (!head) return { replaced: 'the object was deleted while it was compared' };
       if (head.etag !== listed.etag || head.size !== listed.size)
@@ -109,9 +117,10 @@ function wantedCache(): (settings: ObjectSettings, relPath: string) => Promise<H
     types ??= import('../content-type.js');
     const resolved = (await types).withContentType(settings, relPath);
     let byType = cache.get(settings);
-    if (!byType) cache.set(settings, (byType = new Map()));
+    if (!byType) cache.set(settings, (byType = new Map<string, HeaderSet>()));
     let headers = byType.get(resolved.contentType);
-    if (!headers) byType.set(resolved.contentType, (headers = Object.freeze(wantedHeaders(resolved))));
+    if (!headers)
+      byType.set(resolved.contentType, (headers = Object.freeze(wantedHeaders(resolved))));
     return headers;
   };
 }
