@@ -18,8 +18,11 @@ import {
   type StoreTarget,
   type Written,
 } from '../../src/store/store.js';
+import { withContentType } from '../../src/content-type.js';
+import type { ObjectSettings } from '../../src/config.js';
 import { headersOfObject, requestHeaders } from '../../src/object-headers.js';
 import type { ResolvedSettings } from '../../src/settings.js';
+import { DEFAULT_STATE_NAME, isStateKey } from '../../src/state/location.js';
 
 export interface StoredObject {
   body: Buffer;
@@ -120,7 +123,8 @@ export class MemoryStore implements ObjectStore {
       const o = this.objects.get(key);
       if (!o) return undefined;
       const response: Record<string, string> = { ...o.headers };
-      for (const [name, value] of Object.entries(o.metadata)) response[`x-amz-meta-${name}`] = value;
+      for (const [name, value] of Object.entries(o.metadata))
+        response[`x-amz-meta-${name}`] = value;
       return {
         size: o.body.length,
         etag: o.etag,
@@ -167,6 +171,38 @@ export class MemoryStore implements ObjectStore {
       headers,
       lastModified: ++this.clock,
     };
+  }
+
+  /**
+   * Puts an object as a deploy with these settings (none: no rule) leaves it — MD5 ETag,
+   * Content-Type from its name, the clock's next second — without counting a request.
+   */
+  seed(key: string, body: string | Buffer, settings: ObjectSettings = {}): StoredObject {
+    const bytes = Buffer.from(body);
+    const etag = createHash('md5').update(bytes).digest('hex');
+    const resolved = withContentType(settings, key);
+    const object = this.written(bytes, etag, {
+      settings: resolved,
+      metadata: resolved.metadata ?? {},
+    });
+    this.objects.set(key, object);
+    return object;
+  }
+
+  /**
+   * Someone else's CopyObject REPLACE onto the object (no request counted): same bytes and
+   * ETag, these settings, a new LastModified.
+   */
+  replaceSettingsOutOfBand(key: string, settings: ObjectSettings): StoredObject {
+    const o = this.objects.get(key);
+    if (!o) throw new Error(`replaceSettingsOutOfBand: no object ${key}`);
+    const resolved = withContentType(settings, key);
+    const copy = this.written(o.body, o.etag, {
+      settings: resolved,
+      metadata: resolved.metadata ?? {},
+    });
+    this.objects.set(key, copy);
+    return copy;
   }
 
   put(input: PutInput): Promise<void> {
@@ -235,7 +271,10 @@ export class MemoryStore implements ObjectStore {
         });
       const bodies = parts.map((p) => upload.parts.get(p.partNumber)!);
       const digests = bodies.map((b) => createHash('md5').update(b).digest());
-      this.objects.set(key, this.written(Buffer.concat(bodies), multipartEtag(digests), upload.input));
+      this.objects.set(
+        key,
+        this.written(Buffer.concat(bodies), multipartEtag(digests), upload.input),
+      );
       this.uploads.delete(uploadId);
     });
   }
@@ -270,4 +309,47 @@ export function failOn(
       key,
     });
   };
+}
+
+/** Requests that change the store. */
+export const WRITE_OPERATIONS: readonly string[] = [
+  'PutObject',
+  'CreateMultipartUpload',
+  'UploadPart',
+  'CompleteMultipartUpload',
+  'CopyObject',
+  'DeleteObjects',
+];
+
+/**
+ * Whether `key` is the deploy state at its default place under any prefix
+ * (`<prefix>.s3ship/state.json.gz`) or a shard's part of it: s3ship's own object, not the site's.
+ */
+export function isStateObject(key: string): boolean {
+  const at = key.lastIndexOf(DEFAULT_STATE_NAME);
+  if (at < 0) return false;
+  const location = { bucket: 'b', key: key.slice(0, at) + DEFAULT_STATE_NAME };
+  return isStateKey(location, 'b', key);
+}
+
+/** The keys the store holds, the deploy state's own left out, sorted. */
+export function siteKeys(store: MemoryStore): string[] {
+  return [...store.objects.keys()].filter((k) => !isStateObject(k)).sort();
+}
+
+/** Every write request from call `since` on (the state's included). */
+export function writes(store: MemoryStore, since = 0): { operation: string; key: string }[] {
+  return store.calls.slice(since).filter((c) => WRITE_OPERATIONS.includes(c.operation));
+}
+
+/** Write requests from call `since` on to site keys (the deploy state's own left out). */
+export function fileWrites(store: MemoryStore, since = 0): { operation: string; key: string }[] {
+  return writes(store, since).filter((c) => !isStateObject(c.key));
+}
+
+/** The keys of the PutObject requests to site keys, in order. */
+export function filePuts(store: MemoryStore, since = 0): string[] {
+  return fileWrites(store, since)
+    .filter((c) => c.operation === 'PutObject')
+    .map((c) => c.key);
 }

@@ -6,7 +6,6 @@
  * open multipart upload left behind.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { run } from '../../src/deploy.js';
@@ -15,9 +14,8 @@ import type { PlanItem } from '../../src/plan.js';
 import type { DeployEvent, EventSink } from '../../src/events.js';
 import { StoreError } from '../../src/store/store.js';
 import { noWait, tempTree, testConfig } from '../support/fixtures.js';
-import { failOn, MemoryStore } from '../support/memory-store.js';
+import { failOn, filePuts, MemoryStore, siteKeys, writes } from '../support/memory-store.js';
 
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 /** 40 small files, already in the store; keys after the big files' keys. */
 const small = Object.fromEntries(
   Array.from({ length: 40 }, (_, i) => [`z/f${String(i).padStart(2, '0')}.txt`, `file ${i}`]),
@@ -33,13 +31,13 @@ afterAll(async () => {
   await rm(source, { recursive: true, force: true });
 });
 
-/** A bucket holding the small files, listed 4 keys a page, 2 ms a request. */
+/**
+ * A bucket holding the small files as a deploy left them (no deploy state), listed 4 keys a
+ * page, 2 ms a request.
+ */
 function bucket(): MemoryStore {
   const store = new MemoryStore();
-  for (const [rel, text] of Object.entries(small)) {
-    const body = Buffer.from(text);
-    store.objects.set(rel, { body, etag: md5(body), metadata: {} });
-  }
+  for (const [rel, text] of Object.entries(small)) store.seed(rel, text);
   store.pageSize = 4;
   store.latencyMs = 2;
   return store;
@@ -95,7 +93,8 @@ describe('new assets start before the plan is complete', () => {
     expect(result.outcomes?.every((o) => o.status === 'done')).toBe(true);
     expect(store.objects.get('a/big.bin')?.body.equals(big)).toBe(true);
     expect(store.objects.get('b/page.html')?.body.equals(big)).toBe(true);
-    expect(store.count('PutObject')).toBe(0); // the small files are unchanged
+    expect(filePuts(store)).toEqual([]); // the small files are unchanged
+    expect(store.count('CopyObject')).toBe(0); // and so are their settings
     expect(store.count('CreateMultipartUpload')).toBe(2);
     const uploaded = events.flatMap((e, i) => (e.type === 'uploaded' ? [[e.key, i]] : []));
     expect(uploaded.map(([key]) => key)).toEqual(['a/big.bin', 'b/page.html']);
@@ -132,7 +131,15 @@ describe('new assets start before the plan is complete', () => {
           yield page;
         }
         const made = store.objects.get('zz/big.bin');
-        if (made) yield [{ key: 'zz/big.bin', size: made.body.length, etag: made.etag }];
+        if (made)
+          yield [
+            {
+              key: 'zz/big.bin',
+              size: made.body.length,
+              etag: made.etag,
+              lastModified: made.lastModified ?? 0,
+            },
+          ];
       };
       const result = await deployLate(store);
       // Looked up, found absent, and begun while the listing (11 pages) was still going; the
@@ -146,20 +153,21 @@ describe('new assets start before the plan is complete', () => {
       expect(result.plan.deletes).toEqual([]);
       expect(result.outcomes?.every((o) => o.status === 'done')).toBe(true);
       expect(store.objects.get('zz/big.bin')?.body.equals(big)).toBe(true);
-      expect(store.objects.size).toBe(41);
-      // and the next deploy finds it there, unchanged
+      expect(siteKeys(store)).toHaveLength(41);
+      // and the next deploy finds it there, unchanged: not one write
       const before = store.calls.length;
       const again = await deployLate(store);
-      const writes = store.calls
-        .slice(before)
-        .filter((c) => c.operation !== 'ListObjectsV2' && c.operation !== 'HeadObject');
-      expect(writes).toEqual([]);
+      expect(writes(store, before)).toEqual([]);
       expect(again.plan.assets).toEqual([]);
     });
 
-    test('a refused HEAD (a role without s3:GetObject) leaves it to the listing', async () => {
+    test('a refused HEAD of the new asset (403: no s3:GetObject on it) leaves it to the listing', async () => {
       const store = bucket();
-      store.failures.push(failOn('HeadObject', () => true, 'AccessDenied', { fatal: true }));
+      // Only the early start's HEAD: the settings of the small files are read with HEADs too
+      // (no deploy state), and a deploy cannot go on without them.
+      store.failures.push(
+        failOn('HeadObject', (key) => key === 'zz/big.bin', 'AccessDenied', { fatal: true }),
+      );
       const result = await deployLate(store);
       expect(callIndex(store, 'HeadObject', 'zz/big.bin')).toBeGreaterThan(-1);
       expect(callIndex(store, 'CreateMultipartUpload', 'zz/big.bin')).toBeGreaterThan(
@@ -181,7 +189,7 @@ describe('new assets start before the plan is complete', () => {
     expect(putsBeforePlan).toBeGreaterThan(0);
     expect(putsBeforePlan).toBeLessThanOrEqual(8 * 4);
     expect(store.maxInFlight).toBeLessThanOrEqual(4);
-    const puts = store.calls.filter((c) => c.operation === 'PutObject').map((c) => c.key);
+    const puts = filePuts(store);
     expect(puts.length).toBe(600);
     expect(new Set(puts).size).toBe(600);
     expect(result.outcomes?.filter((o) => o.status === 'done').length).toBe(600);
@@ -205,10 +213,8 @@ describe('new assets start before the plan is complete', () => {
     await deploy(store);
     const before = store.calls.length;
     const { result } = await deploy(store);
-    const writes = store.calls
-      .slice(before)
-      .filter((c) => c.operation !== 'ListObjectsV2' && c.operation !== 'HeadObject');
-    expect(writes).toEqual([]);
+    // Not one write: no file, no settings, and no deploy state (it learned nothing new).
+    expect(writes(store, before)).toEqual([]);
     expect(result.plan.assets.length + result.plan.entries.length).toBe(0);
   });
 
@@ -223,7 +229,9 @@ describe('new assets start before the plan is complete', () => {
       { env: {}, emit: () => undefined, retry: noWait, createStore: () => store },
     );
     expect(result.plan.assets.map((i) => i.key)).toEqual(['a/big.bin']);
-    expect(store.calls.filter((c) => c.operation !== 'ListObjectsV2')).toEqual([]);
+    // Reads only (the listing, the deploy state, the small files' settings): not one write.
+    expect(writes(store)).toEqual([]);
+    expect(store.objects.size).toBe(40);
   });
 
   test('when the listing fails after the upload began, it is aborted: no object, no open upload', async () => {
@@ -277,7 +285,11 @@ describe('HeadStart bounds', () => {
     const head = new HeadStart(
       (i) => {
         started.push(i.key);
-        return new Promise((resolve) => gates.push(() => resolve({ parts: 1, bytes: 1, settings: { contentType: 'text/plain' } })));
+        return new Promise((resolve) =>
+          gates.push(() =>
+            resolve({ parts: 1, bytes: 1, settings: { contentType: 'text/plain' } }),
+          ),
+        );
       },
       { inFlight: 2, total: 3 },
     );
@@ -295,7 +307,11 @@ describe('HeadStart bounds', () => {
     head.offer(item('e')); // total reached, and closed
     expect(started).toEqual(['a', 'b', 'd']);
     expect(head.get('c')).toBeUndefined();
-    expect(await head.get('d')).toEqual({ parts: 1, bytes: 1 });
+    expect(await head.get('d')).toEqual({
+      parts: 1,
+      bytes: 1,
+      settings: { contentType: 'text/plain' },
+    });
   });
 
   test('a fatal failure stops further early starts', async () => {

@@ -3,8 +3,9 @@
  * rules and what the bucket already holds):
  * - after a deploy the prefix holds exactly the tree, byte for byte, and nothing outside the
  *   prefix changed;
- * - a deploy after a deploy plans nothing (no upload, no delete) — with precompression and with
- *   multipart objects too, and when the listing hands every key on twice;
+ * - a deploy after a deploy plans nothing and writes nothing (no upload, no settings update, no
+ *   delete, no deploy state) — with precompression and with multipart objects too, and when the
+ *   listing hands every key on twice;
  * - changing one file makes the next deploy upload that file and nothing else;
  * - key mapping: a path gets a key exactly when it can be one (then the key is the prefix plus
  *   the path, within 1,024 bytes), and is refused with a reason otherwise — never mis-keyed;
@@ -23,7 +24,7 @@ import { SpecError } from '../../src/errors.js';
 import { keyFor, MAX_KEY_BYTES } from '../../src/keys.js';
 import { parseSpecText } from '../../src/spec/load.js';
 import { noWait, tempTree, testConfig } from '../support/fixtures.js';
-import { MemoryStore } from '../support/memory-store.js';
+import { MemoryStore, siteKeys, writes } from '../support/memory-store.js';
 import { recordCase } from '../support/reliability.js';
 
 const segment = fc.constantFrom('a', 'b', 'c', 'docs', 'img', 'é', 'x y', '日本', '...', 'a..b');
@@ -119,7 +120,7 @@ describe('deploy properties (in-memory store)', () => {
           const first = await deploy(store, cfg, ranges);
           expect(first.outcomes?.filter((o) => o.status !== 'done')).toEqual([]);
           // exactly the tree under the prefix, byte for byte (gzip undone for .js)
-          const under = [...store.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
+          const under = siteKeys(store).filter((k) => k.startsWith(prefix));
           const expected = [...files.keys()].map((p) => prefix + p.normalize('NFC')).sort();
           const outsideKeys = [...outside.keys()].filter((k) => !k.startsWith(prefix));
           expect(under.filter((k) => !outsideKeys.includes(k))).toEqual(expected);
@@ -136,9 +137,11 @@ describe('deploy properties (in-memory store)', () => {
           // From here on every listed key comes twice (a listing resumed on a store that
           // ignores start-after repeats keys): no decision may change, above all no delete.
           store.repeatsPages = true;
+          const callsBefore = store.calls.length;
           const second = await deploy(store, cfg, ranges);
           expect(second.plan.assets.length + second.plan.entries.length).toBe(0);
           expect(second.plan.deletes).toEqual([]);
+          expect(writes(store, callsBefore)).toEqual([]);
 
           const [victim, old] = [...files][0]!;
           await writeFile(path.join(source, victim), Buffer.concat([old, Buffer.from('!')]));

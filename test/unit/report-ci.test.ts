@@ -181,7 +181,7 @@ describe('GitHub Action inputs', () => {
     };
     expect(yml.runs).toEqual({ using: 'node24', main: 'dist/action.js' });
     expect(Object.keys(yml.outputs).sort()).toEqual(
-      ['bytes', 'changed-keys-file', 'deleted', 'failed', 'skipped', 'uploaded'].sort(),
+      ['bytes', 'changed-keys-file', 'deleted', 'failed', 'skipped', 'updated', 'uploaded'].sort(),
     );
     const covered = new Set<string>();
     for (const [name, input] of Object.entries(yml.inputs)) {

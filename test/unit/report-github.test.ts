@@ -64,6 +64,7 @@ describe('GitHub job summary', () => {
     const [counts, keys] = tables(summaryMarkdown(result, { command: 'deploy', dryRun: false }));
     expect(counts?.[0]).toEqual([
       'Uploaded',
+      'Updated (settings)',
       'Skipped (unchanged)',
       'Deleted',
       'Failed',
@@ -72,8 +73,8 @@ describe('GitHub job summary', () => {
       'Bytes',
       'Duration',
     ]);
-    expect(counts?.[1]?.slice(0, 6)).toEqual(['5', '0', '0 of 0', '0', '0', '0']);
-    expect(counts?.[1]?.[6]).toMatch(/^\d+ B$/);
+    expect(counts?.[1]?.slice(0, 7)).toEqual(['5', '0', '0', '0 of 0', '0', '0', '0']);
+    expect(counts?.[1]?.[7]).toMatch(/^\d+ B$/);
     expect(keys?.[0]).toEqual(['Key', 'Action', 'Reason', 'Size', 'Status']);
     const rows = keys?.slice(1) ?? [];
     expect(rows.map((r) => r[0]).sort()).toEqual(

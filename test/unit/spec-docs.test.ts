@@ -21,6 +21,7 @@ const TOP_KEYS = [
   'multipart',
   'presign',
   'cloudfront',
+  'state',
   'credentials',
 ];
 

@@ -133,7 +133,7 @@ describe('${VAR} expansion', () => {
 });
 
 function topKeys(): string {
-  return 'version, source, target, include, exclude, follow_outside_symlinks, entry_documents, rules, delete, max_delete, concurrency, request_timeout, multipart, presign, cloudfront, credentials';
+  return 'version, source, target, include, exclude, follow_outside_symlinks, entry_documents, rules, delete, max_delete, concurrency, request_timeout, multipart, presign, cloudfront, state, credentials';
 }
 
 describe('problems', () => {
