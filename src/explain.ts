@@ -169,6 +169,10 @@ const TABLE: Record<string, Explainer> = {
           cause: `the store refused a value in the ${e.details.operation} request — usually a rule's storage_class, server_side_encryption, acl, grant or metadata that this store does not support`,
           fix: 'check the rules that match this key (s3ship plan lists them) and remove or change the setting',
         },
+  PreconditionFailed: (e) => ({
+    cause: `the object changed after this deploy compared it (another writer, or a concurrent deploy), so ${e.details.operation} was refused rather than put the new settings on bytes that were not compared`,
+    fix: 'run the deploy again: it compares the object as it is now',
+  }),
   InvalidStorageClass: () => ({
     cause: 'the store does not offer the storage class a rule asks for',
     fix: 'change or remove storage_class in the rules',

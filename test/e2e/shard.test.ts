@@ -6,9 +6,11 @@
 import { describe, expect, test } from '@jest/globals';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import {
   createTestBucket,
+  getObject,
   listKeys,
   logOffset,
   makeTree,
@@ -51,7 +53,10 @@ describe('sharded deploys', () => {
       (r) => r.bucket === bucket && r.method === 'PUT',
     );
     const putKeys = puts.map((r) => decodeURIComponent(r.path.slice(bucket.length + 2)));
-    expect(putKeys.sort()).toEqual(
+    // Each shard writes its part of the deploy state beside the site's keys.
+    const parts = [1, 2, 3].map((i) => `site/.s3ship/state.json.gz.shard-${i}-of-3`);
+    expect(putKeys.filter((k) => k.includes('/.s3ship/')).sort()).toEqual(parts);
+    expect(putKeys.filter((k) => !k.includes('/.s3ship/')).sort()).toEqual(
       Object.keys(files)
         .map((k) => `site/${k}`)
         .sort(),
@@ -67,8 +72,24 @@ describe('sharded deploys', () => {
     expect(prune.code).toBe(0);
     const pruned = JSON.parse(prune.stdout) as { counts: { uploaded: number; deleted: number } };
     expect(pruned.counts).toMatchObject({ uploaded: 0, deleted: 2 });
+    // Prune merged the parts into one state and removed them.
     expect(await listKeys(bucket)).toEqual(
-      ['elsewhere/keep.txt', ...Object.keys(files).map((k) => `site/${k}`)].sort(),
+      [
+        'elsewhere/keep.txt',
+        'site/.s3ship/state.json.gz',
+        ...Object.keys(files).map((k) => `site/${k}`),
+      ].sort(),
     );
+    const state = JSON.parse(
+      gunzipSync((await getObject(bucket, 'site/.s3ship/state.json.gz')).body).toString('utf8'),
+    ) as { objects: [string][] };
+    expect(state.objects.map((o) => o[0]).sort()).toEqual(Object.keys(files).sort());
+
+    // The merged state vouches for every object: a full deploy reads no object and writes nothing.
+    const after = logOffset();
+    const full = await runCli(['deploy', ...common]);
+    expect(full.code).toBe(0);
+    const requests = (await requestsSince(after)).filter((r) => r.bucket === bucket);
+    expect(requests.map((r) => r.method).sort()).toEqual(['GET', 'GET']); // the state, the listing
   });
 });
