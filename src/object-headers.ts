@@ -81,7 +81,10 @@ const ONLY_WHEN_SET = [
   'x-amz-server-side-encryption-aws-kms-key-id',
 ];
 
-/** The storage class an object has when no header names one. */
+/**
+ * The storage class an object has when no header names one: S3 and Ceph RGW 16 send
+ * `x-amz-storage-class` for other classes only (RGW also for STANDARD when it was sent).
+ */
 const STANDARD = 'STANDARD';
 
 /** One difference between an object's settings and the rules': `value` undefined = none. */
