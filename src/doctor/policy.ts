@@ -1,11 +1,13 @@
 /**
  * The least IAM policy a spec needs, as JSON a user can paste: list the bucket (only under
  * the prefix), read and write objects under the prefix, and — only when the spec uses them —
- * delete, set ACLs, use a KMS key, and invalidate a CloudFront distribution.
+ * delete, set ACLs, use a KMS key, keep the deploy state outside the prefix, and invalidate a
+ * CloudFront distribution.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
  */
 import type { DeployConfig } from '../config.js';
 import { arnBucket, arnObjects } from '../explain.js';
+import { stateLocation } from '../state/location.js';
 
 interface Statement {
   Sid: string;
@@ -78,6 +80,26 @@ export function minimalPolicy(config: DeployConfig): IamPolicy {
         k.startsWith('arn:') ? k : `arn:aws:kms:<region>:<account>:key/${k}`,
       ),
     });
+  }
+  const state = stateLocation(config);
+  if (state.bucket !== t.bucket || !state.key.startsWith(t.prefix)) {
+    // The deploy state outside the prefix: read and written each deploy; its shard parts are
+    // listed and removed by `prune`.
+    statements.push(
+      {
+        Sid: 'KeepTheDeployState',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        Resource: `arn:aws:s3:::${state.bucket}/${state.key}*`,
+      },
+      {
+        Sid: 'ListTheDeployStateParts',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: `arn:aws:s3:::${state.bucket}`,
+        Condition: { StringLike: { 's3:prefix': [`${state.key}*`] } },
+      },
+    );
   }
   if (config.cloudfront) {
     statements.push({

@@ -22,7 +22,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
 import { objectBytesSent } from '../support/s3-operations.js';
-import { awsCli, runCli, testGateway, testS3Client } from '../support/s3.js';
+import {
+  awsCli,
+  createTestBucket,
+  listKeys,
+  runCli,
+  testGateway,
+  testS3Client,
+} from '../support/s3.js';
 import { specSite, type SpecSite } from '../support/spec-site.js';
 
 const STATE_KEY = '.s3ship/state.json.gz';
@@ -388,6 +395,29 @@ describe('a broken or stale deploy state costs reads, never a wrong result', () 
       /2 object\(s\) changed since the deploy state was written .*assets\/app\.js/,
     );
     expect(keysBy(report, 'update').length).toBe(2);
+  });
+});
+
+describe('the state kept outside the site', () => {
+  test('state.bucket: nothing of s3ship under the prefix; the state elsewhere does its job', async () => {
+    const states = await createTestBucket('contract-states');
+    const s = await specSite('contract-elsewhere', SITE, {
+      endpoint: proxy.endpoint,
+      prefix: 'www/',
+      extra: `state:\n  bucket: ${states}\n`,
+    });
+    await deploy(s);
+    expect(await listKeys(s.bucket)).toEqual(
+      Object.keys(SITE)
+        .map((k) => `www/${k}`)
+        .sort(),
+    );
+    expect(await listKeys(states)).toEqual([`${s.bucket}/www/state.json.gz`]);
+    const { requests } = await deploy(s);
+    expect(writes(requests)).toEqual([]);
+    expect(operations(requests).filter((o) => o !== 'ListObjectsV2')).toEqual(['GetObject']);
+    const plain = await runCli(['plan', '-c', s.spec]);
+    expect(plain.stderr).toContain(`state: s3://${states}/${s.bucket}/www/state.json.gz`);
   });
 });
 
