@@ -45,12 +45,21 @@ export class StateKeeper {
   /** Shard parts found by `prune`, removed once merged into the state. */
   private parts: string[] = [];
   private check: SettingsCheck | undefined;
+  /** Why there is no state, when there is none (said once objects had to be read without it). */
+  private missing: string | undefined;
 
   constructor(private readonly options: StateKeeperOptions) {
     this.location = stateLocation(options.config);
     const { config } = options;
     const target = { bucket: config.target.bucket, prefix: config.target.prefix };
-    const read = readState(options.stateStore, this.location, target, options.warn, options.signal);
+    const read = readState(
+      options.stateStore,
+      this.location,
+      target,
+      options.warn,
+      (message) => (this.missing = message),
+      options.signal,
+    );
     this.ledger = (options.prune ? read.then((state) => this.withShardParts(state)) : read).then(
       (state) => new StateLedger(state),
     );
@@ -76,15 +85,20 @@ export class StateKeeper {
     for (const key of remote.keys()) if (isStateKey(this.location, bucket, key)) remote.delete(key);
   }
 
-  /** Says which objects changed since the state was written (after the compare). */
+  /**
+   * After the compare: says that there was no state if objects had to be read for want of it,
+   * and which objects changed since the state was written.
+   */
   reportChanged(): void {
+    if (this.missing && (this.check?.headsWithoutRecord ?? 0) > 0)
+      this.options.warn({ type: 'warning', message: this.missing });
     const keys = this.check?.changedSinceState ?? [];
     if (keys.length === 0) return;
     const named =
       keys.slice(0, 5).join(', ') + (keys.length > 5 ? `, and ${keys.length - 5} more` : '');
     this.options.warn({
       type: 'warning',
-      message: `${keys.length} object(s) changed since the deploy state was written (by another tool or a concurrent deploy): ${named}; their headers were read and what the rules say is put back`,
+      message: `${keys.length} object(s) changed since the deploy state was written (by another tool, a concurrent deploy, or a deploy that did not finish): ${named}; their headers were read, and settings that differ from the rules are put back`,
     });
   }
 
@@ -111,8 +125,8 @@ export class StateKeeper {
   }
 
   /**
-   * After the plan ran: records what this run wrote and writes the state, if every write
-   * succeeded and the state would say something new. A failure here is a warning: the deploy
+   * After the plan ran: records what this run wrote and writes the state, if the state would
+   * say something new. A failure here is a warning: the deploy
    * is done, and the next one reads the objects the old state no longer describes.
    */
   async finish(
@@ -125,9 +139,12 @@ export class StateKeeper {
       fn: (signal: AbortSignal) => Promise<T>,
     ) => Promise<T>,
   ): Promise<void> {
-    if (result.fatal || result.outcomes.some((o) => o.status !== 'done')) return;
-    const ledger = await this.ledger;
     const { config, signal, shard } = this.options;
+    // After a failure the records still hold (each is a fact about an object version, and a
+    // failed write vouches for nothing), so the next deploy reads only what it must; after a
+    // fatal error or an interrupt nothing more is sent.
+    if (result.fatal || signal?.aborted) return;
+    const ledger = await this.ledger;
     try {
       await observeWrites(result.outcomes, ledger, {
         store: this.options.store,

@@ -10,12 +10,17 @@ import type { StateLocation } from './location.js';
 
 export const STATE_CONTENT_TYPE = 'application/gzip';
 
-/** The state at `location` for this target, or undefined (with a warning saying why). */
+/**
+ * The state at `location` for this target, or undefined: with a warning saying why when it
+ * could not be read or used; `onMissing` is told when there is none (a first deploy says
+ * nothing of it unless objects are already there: see keeper.ts).
+ */
 export async function readState(
   store: ObjectStore,
   location: StateLocation,
   target: { bucket: string; prefix: string },
   warn: EventSink,
+  onMissing: (message: string) => void,
   signal?: AbortSignal,
 ): Promise<DeployState | undefined> {
   const where = `s3://${location.bucket}/${location.key}`;
@@ -33,10 +38,7 @@ export async function readState(
     return undefined;
   }
   if (body === undefined) {
-    warn({
-      type: 'warning',
-      message: `no deploy state at ${where} (a first deploy, or it was deleted); ${fallback}`,
-    });
+    onMissing(`no deploy state at ${where} (a first deploy, or it was deleted); ${fallback}`);
     return undefined;
   }
   try {

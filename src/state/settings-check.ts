@@ -47,6 +47,8 @@ export interface SettingsCheck {
    * state was written, by another tool or a concurrent deploy.
    */
   readonly changedSinceState: string[];
+  /** Objects read with HeadObject for want of a record (none in the state, or no state). */
+  readonly headsWithoutRecord: number;
 }
 
 export function settingsCheck(options: {
@@ -67,8 +69,12 @@ export function settingsCheck(options: {
     return fp;
   };
   const changedSinceState: string[] = [];
+  let headsWithoutRecord = 0;
   return {
     changedSinceState,
+    get headsWithoutRecord() {
+      return headsWithoutRecord;
+    },
     async check(file, listed, settings, md5) {
       const want = await wanted(settings, file.relPath);
       const ledger = await options.ledger;
@@ -82,6 +88,7 @@ export function settingsCheck(options: {
         return { same: false, changes: describeChanges(changes), md5: md5 ?? record.md5 };
       }
       if (ledger.previousRecord(listed.key)) changedSinceState.push(listed.key);
+      else headsWithoutRecord++;
       const head = await heads(() => store.head(listed.key, signal ? { signal } : {}));
       if (!head) return { replaced: 'the object was deleted while it was compared' };
       if (head.etag !== listed.etag || head.size !== listed.size)
