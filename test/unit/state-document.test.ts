@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { HeaderSet } from '../../src/object-headers.js';
 import {
   decodeState,
   encodeState,
@@ -22,7 +23,7 @@ const js = Object.freeze({
   'x-amz-meta-team': 'web',
 });
 
-function record(etag: string, md5: string | undefined, settings = js): StateRecord {
+function record(etag: string, md5: string | undefined, settings: HeaderSet = js): StateRecord {
   return { size: 10, etag, lastModified: 1_700_000_000, md5, settings };
 }
 
