@@ -4,6 +4,7 @@
  * else; it reads no flags and no process.env (the environment arrives in `deps`).
  */
 import type { DeployConfig } from './config.js';
+import pLimit from 'p-limit';
 import { CREDENTIALS_UNAVAILABLE, resolveCredentials } from './credentials.js';
 import { DEFAULT_CREDENTIALS } from './credentials/config.js';
 import { S3shipError, type ErrorCode } from './errors.js';
@@ -19,6 +20,7 @@ import type { Scanner } from './scan-thread.js';
 import { inShard, type Shard } from './shard.js';
 import { StateKeeper } from './state/keeper.js';
 import { stateLocation } from './state/location.js';
+import { limitedReads } from './store/limited.js';
 import { S3Store } from './store/s3-store.js';
 import { StoreError, type ObjectStore, type StoreTarget } from './store/store.js';
 
@@ -128,22 +130,22 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
   let executor: Executor | undefined;
   try {
     // Listing and heads are retried like the executor's requests (a 503 while listing is common).
-    const reads = retryingReads(store, deps.retry ?? DEFAULT_RETRY, {
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      onRetry: (operation, key, error, attempt, waitMs) =>
-        void opened.then(() => deps.emit(retryEvent(operation, key, error, attempt, waitMs))),
-    });
+    // One limiter for every request of the run: the executor's, and the reads of the compare
+    // (each HEAD, the state's GET) wait for its slots too. Retries wait outside a slot.
+    const slots = pLimit(config.concurrency);
+    const retryReads = (s: ObjectStore) =>
+      retryingReads(limitedReads(s, slots), deps.retry ?? DEFAULT_RETRY, {
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        onRetry: (operation, key, error, attempt, waitMs) =>
+          void opened.then(() => deps.emit(retryEvent(operation, key, error, attempt, waitMs))),
+      });
+    const reads = retryReads(store);
     // A shard compares only its share; prune compares nothing (it uploads nothing).
     const owns = ownership(options);
     const state = new StateKeeper({
       config,
       store: reads,
-      stateStore:
-        stateStore === store
-          ? reads
-          : retryingReads(stateStore, deps.retry ?? DEFAULT_RETRY, {
-              ...(deps.signal ? { signal: deps.signal } : {}),
-            }),
+      stateStore: stateStore === store ? reads : retryReads(stateStore),
       shard: options.shard,
       prune: options.prune === true,
       warn: afterOpening,
@@ -156,6 +158,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       : new Executor({
           store,
           concurrency: config.concurrency,
+          limit: slots,
           multipart: config.multipart,
           retry: deps.retry ?? DEFAULT_RETRY,
           emit: deps.emit,

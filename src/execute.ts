@@ -27,6 +27,8 @@ import { StoreError, type ObjectStore, type Written } from './store/store.js';
 export interface ExecuteOptions {
   store: ObjectStore;
   concurrency: number;
+  /** The run's one request limiter (of `concurrency`), when others share it; else its own. */
+  limit?: LimitFunction;
   multipart: { threshold: number; partSize: number };
   retry: RetryPolicy;
   emit: EventSink;
@@ -105,7 +107,7 @@ export class Executor {
   private readonly headStart: HeadStart;
 
   constructor(private readonly options: ExecuteOptions) {
-    this.limit = pLimit(options.concurrency);
+    this.limit = options.limit ?? pLimit(options.concurrency);
     this.partBuffers = partBufferLimit(options.multipart.partSize);
     this.partPool = new PartPool(partsHeld(options.multipart.partSize));
     this.headStart = new HeadStart((item) => uploadFile(item, this.uploadContext()), {

@@ -87,7 +87,7 @@ async function withSettingsVerdict(
     content.digest?.md5 ??
     content.storedMd5 ??
     (content.settings.compress ? undefined : scannedMd5);
-  const verdict = await check.check(file, remote, content.settings, md5);
+  const verdict = await check.check(file, remote, content.settings, md5, content.head);
   if ('replaced' in verdict)
     return {
       settings: content.settings,
@@ -205,6 +205,9 @@ async function withStoredMd5(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (!head) return { uploadSize, digest };
+  // Kept for the settings check, which would otherwise read the same object again (not a part's
+  // answer: its size is the part's).
+  const headed = multipart ? {} : { head };
   const storedMd5 = head.metadata[MD5_METADATA_KEY];
   const exact = head.partsCount !== undefined && head.size < uploadSize ? head.size : undefined;
   if (again && exact !== undefined && !digest.multipart.has(exact)) {
@@ -212,7 +215,12 @@ async function withStoredMd5(
     if (exactHow !== undefined) return proven(uploadSize, exactHow);
   }
   if (storedMd5 && digest.md5 === undefined && again) {
-    return { uploadSize, digest: { ...digest, md5: (await again.whole()).md5 }, storedMd5 };
+    return {
+      uploadSize,
+      digest: { ...digest, md5: (await again.whole()).md5 },
+      storedMd5,
+      ...headed,
+    };
   }
-  return { uploadSize, digest, ...(storedMd5 ? { storedMd5 } : {}) };
+  return { uploadSize, digest, ...(storedMd5 ? { storedMd5 } : {}), ...headed };
 }

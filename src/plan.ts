@@ -8,7 +8,7 @@ import type { ObjectSettings } from './config.js';
 import { etagProof, parseEtag } from './etag.js';
 import { isUnderPrefix } from './keys.js';
 import type { LocalFile } from './scan.js';
-import type { RemoteObject } from './store/store.js';
+import type { HeadResult, RemoteObject } from './store/store.js';
 
 /** `update`: the bytes are the same, the settings are replaced in place (CopyObject). */
 export type Action = 'upload' | 'update' | 'skip' | 'delete' | 'keep';
@@ -90,6 +90,8 @@ export interface LocalContent {
   proven?: string;
   /** The MD5 s3ship stored in the object's metadata, read when the ETag did not prove equality. */
   storedMd5?: string;
+  /** The object's HeadObject answer, where one was read for that MD5 (the settings check reuses it). */
+  head?: HeadResult;
   /** Same bytes, other settings: what differs, and the object to update (settings-check.ts). */
   update?: { changes: string; etag: string; size: number; md5?: string };
   /** The object is no longer the one compared (rewritten or deleted meanwhile): why. */

@@ -101,7 +101,11 @@ export function decodeState(body: Buffer, bucket: string, prefix: string): Deplo
   const d = document as Record<string, unknown>;
   if (typeof d !== 'object' || d === null || d.format !== STATE_FORMAT)
     throw new StateProblem(`it is not an s3ship deploy state (no "format": "${STATE_FORMAT}")`);
-  if (typeof d.version !== 'number' || d.version > STATE_VERSION)
+  if (!Number.isInteger(d.version))
+    throw new StateProblem(
+      `its "version" is missing or not a whole number (${JSON.stringify(d.version)})`,
+    );
+  if ((d.version as number) > STATE_VERSION)
     throw new StateProblem(
       `it was written by a newer s3ship (state version ${String(d.version)}; this one reads ${STATE_VERSION})`,
     );

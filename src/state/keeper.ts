@@ -106,7 +106,6 @@ export class StateKeeper {
     return (this.check = settingsCheck({
       ledger: this.ledger,
       store: this.options.store,
-      concurrency: this.options.config.concurrency,
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     }));
   }

@@ -47,7 +47,9 @@ export class StateLedger {
   /** Whether the next state says anything the previous one did not (else: nothing to write). */
   changed(): boolean {
     const before = this.previous?.records;
-    if (!before || before.size !== this.next.size) return true;
+    // No state and nothing to say (a first deploy whose every upload failed): nothing to write.
+    if (!before) return this.next.size > 0;
+    if (before.size !== this.next.size) return true;
     for (const [key, record] of this.next) if (before.get(key) !== record) return true;
     return false;
   }

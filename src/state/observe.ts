@@ -8,7 +8,6 @@
  * is the object this run wrote (its size, and its MD5 where the ETag or metadata carries one).
  * An object another writer replaced in the meantime gets no record, and is read again next time.
  */
-import pLimit from 'p-limit';
 import type { Outcome } from '../execute.js';
 import { fingerprint, wantedHeaders, type HeaderSet } from '../object-headers.js';
 import type { ObjectStore, RemoteObject } from '../store/store.js';
@@ -25,6 +24,7 @@ export interface ObserveOptions {
   list: () => AsyncIterable<RemoteObject[]>;
   /** Objects under the prefix, about (to weigh a listing against HeadObjects). */
   listedCount: number;
+  /** Requests in flight at most (HeadObjects wait for the run's limiter's slots: deploy.ts). */
   concurrency: number;
   signal?: AbortSignal;
 }
@@ -47,21 +47,18 @@ export async function observeWrites(
   if (unseen.length === 0) return;
   const pages = Math.max(1, Math.ceil(options.listedCount / PAGE_KEYS));
   if (unseen.length <= pages * options.concurrency) {
-    const limit = pLimit(options.concurrency);
     await Promise.all(
-      unseen.map((outcome) =>
-        limit(async () => {
-          const head = await options.store.head(
-            outcome.item.key,
-            options.signal ? { signal: options.signal } : {},
-          );
-          // Our writes carry the MD5 in metadata wherever it was computed: another one is not ours.
-          const stored = head?.metadata[MD5_METADATA_KEY];
-          const md5 = outcome.wrote?.md5;
-          if (head && (md5 === undefined || stored === undefined || stored === md5))
-            vouchIfOurs(ledger, outcome, head, settings);
-        }),
-      ),
+      unseen.map(async (outcome) => {
+        const head = await options.store.head(
+          outcome.item.key,
+          options.signal ? { signal: options.signal } : {},
+        );
+        // Our writes carry the MD5 in metadata wherever it was computed: another one is not ours.
+        const stored = head?.metadata[MD5_METADATA_KEY];
+        const md5 = outcome.wrote?.md5;
+        if (head && (md5 === undefined || stored === undefined || stored === md5))
+          vouchIfOurs(ledger, outcome, head, settings);
+      }),
     );
     return;
   }

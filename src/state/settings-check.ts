@@ -4,7 +4,6 @@
  * read with a HeadObject (bounded, like every request). Nothing is assumed: an object with no
  * usable record is read, and an ACL no HeadObject shows counts as different (object-headers.ts).
  */
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { ObjectSettings } from '../config.js';
 import {
   describeChanges,
@@ -14,7 +13,7 @@ import {
   type HeaderSet,
 } from '../object-headers.js';
 import type { LocalFile } from '../scan.js';
-import type { ObjectStore, RemoteObject } from '../store/store.js';
+import type { HeadResult, ObjectStore, RemoteObject } from '../store/store.js';
 import { MD5_METADATA_KEY } from '../upload.js';
 import type { StateRecord } from './document.js';
 import type { StateLedger } from './ledger.js';
@@ -30,13 +29,14 @@ export type SettingsVerdict =
 export interface SettingsCheck {
   /**
    * Checks the object `listed` (its bytes equal to `file`'s) against `settings`; `md5` is the
-   * bytes' MD5 where known.
+   * bytes' MD5 where known; `headed`, the object's HeadObject answer if one was already read.
    */
   check(
     file: LocalFile,
     listed: RemoteObject,
     settings: ObjectSettings,
     md5: string | undefined,
+    headed?: HeadResult,
   ): Promise<SettingsVerdict>;
   /** The Cache-Control the object had, if the state still describes it (immutable guard). */
   previousCacheControl(listed: RemoteObject): Promise<string | undefined>;
@@ -55,12 +55,9 @@ export function settingsCheck(options: {
   /** The state read at the start (a GET that runs while the listing begins). */
   ledger: Promise<StateLedger>;
   store: ObjectStore;
-  /** HeadObjects in flight at most (the deploy's concurrency). */
-  concurrency: number;
   signal?: AbortSignal;
 }): SettingsCheck {
   const { store, signal } = options;
-  const heads: LimitFunction = pLimit(options.concurrency);
   const wanted = wantedCache();
   const fingerprints = new WeakMap<HeaderSet, string>();
   const fingerprintOf = (headers: HeaderSet) => {
@@ -75,7 +72,7 @@ export function settingsCheck(options: {
     get headsWithoutRecord() {
       return headsWithoutRecord;
     },
-    async check(file, listed, settings, md5) {
+    async check(file, listed, settings, md5, headed) {
       const want = await wanted(settings, file.relPath);
       const ledger = await options.ledger;
       const record = ledger.trusted(listed);
@@ -89,7 +86,8 @@ export function settingsCheck(options: {
       }
       if (ledger.previousRecord(listed.key)) changedSinceState.push(listed.key);
       else headsWithoutRecord++;
-      const head = await heads(() => store.head(listed.key, signal ? { signal } : {}));
+      // (The store's reads take slots of the run's one request limiter: deploy.ts.)
+      const head = headed ?? (await store.head(listed.key, signal ? { signal } : {}));
       if (!head) return { replaced: 'the object was deleted while it was compared' };
       if (head.etag !== listed.etag || head.size !== listed.size)
         return { replaced: 'the object was rewritten while it was compared' };

@@ -51,6 +51,9 @@ export class MemoryStore implements ObjectStore {
   readonly calls: { operation: string; key: string }[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  /** The same, for object requests only (every operation but the listing's). */
+  objectsInFlight = 0;
+  maxObjectsInFlight = 0;
   failures: FailureRule[] = [];
   /** Milliseconds each request takes (lets concurrency build up). */
   latencyMs = 0;
@@ -77,6 +80,8 @@ export class MemoryStore implements ObjectStore {
     this.calls.push({ operation, key });
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const object = operation !== 'ListObjectsV2';
+    if (object) this.maxObjectsInFlight = Math.max(this.maxObjectsInFlight, ++this.objectsInFlight);
     try {
       if (this.latencyMs) await delay(this.latencyMs);
       for (const rule of this.failures) {
@@ -86,6 +91,7 @@ export class MemoryStore implements ObjectStore {
       return fn();
     } finally {
       this.inFlight--;
+      if (object) this.objectsInFlight--;
     }
   }
 
