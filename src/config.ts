@@ -4,6 +4,7 @@
  * Nothing downstream of this type reads YAML, flags or the environment.
  */
 import type { CredentialsConfig } from './credentials/config.js';
+import type { DeleteCap } from './delete-cap.js';
 
 /** Precompression applied to the bytes before upload; the object gets this Content-Encoding. */
 export type Compression = 'gzip' | 'br';
@@ -62,8 +63,11 @@ export interface DeployConfig {
   entryDocuments: string[];
   delete: {
     enabled: boolean;
-    /** Upper bound on deletes in one run; when more keys are stale, none is deleted. */
-    max: number;
+    /**
+     * Upper bound on deletes in one run (keys, or a share of the keys listed under the prefix);
+     * when more keys are stale, none is deleted.
+     */
+    max: DeleteCap;
   };
   concurrency: number;
   /** Milliseconds a request may make no progress before it fails (and is retried). */
@@ -100,7 +104,13 @@ export const DEFAULTS = {
   concurrency: 64,
   /** Like the AWS CLI's read timeout: long enough for a slow store, short enough for CI. */
   requestTimeoutSeconds: 60,
-  maxDelete: 256,
+  /**
+   * Half of the keys under the prefix: a build that lost most of the site (an empty or
+   * half-written output folder, the wrong `source`) deletes nothing on a site of any size, while
+   * routine deletes (a removed page, renamed hashed assets) stay well under half. A share, not a
+   * number: 256 left a 100-key site no guard at all and blocked a routine cleanup on a big one.
+   */
+  maxDelete: { percent: 50 } as DeleteCap,
   multipartThreshold: 16 * 1024 * 1024,
   partSize: 8 * 1024 * 1024,
 } as const;

@@ -5,6 +5,7 @@
  */
 import type { Digest } from './hash.js';
 import type { ObjectSettings } from './config.js';
+import { deleteLimit, describeCap, type DeleteCap } from './delete-cap.js';
 import { etagProof, parseEtag } from './etag.js';
 import { isUnderPrefix } from './keys.js';
 import type { LocalFile } from './scan.js';
@@ -99,7 +100,7 @@ export interface PlanInput {
    */
   remote: ReadonlyMap<string, RemoteObject>;
   prefix: string;
-  delete: { enabled: boolean; max: number };
+  delete: { enabled: boolean; max: DeleteCap };
   force: boolean;
   /**
    * Which keys this run may upload (a shard's share; none for `prune`). Unset: all. Keys it
@@ -115,31 +116,35 @@ export function buildPlan(input: PlanInput): Plan {
   // Listed keys that a local file has: not stale. (Gather leaves none in `remote` for the
   // files it compared, so this set stays small where a set of every local key would not.)
   const local = new Set<string>();
+  /** Objects under the prefix that a compared file took (the rest are counted in `remote`). */
+  let compared = 0;
   for (const file of input.files) {
     if (input.remote.has(file.key)) local.add(file.key);
     if (input.owns && !input.owns(file.key)) continue;
     const content = input.content.get(file.key);
     if (!content) throw new Error(`buildPlan: no content entry for ${file.key}`);
+    if (!local.has(file.key) && (content.remote || content.proven !== undefined)) compared++;
     const remote = content.remote ?? input.remote.get(file.key);
     const item = decideOne(file, content, remote, input.force);
     if (item.action === 'skip') plan.others.push(item);
     else (file.entry ? plan.entries : plan.assets).push(item);
   }
-  const stale = [...input.remote.values()].filter(
-    (o) => !local.has(o.key) && isUnderPrefix(o.key, input.prefix),
-  );
-  planDeletes(plan, stale, input);
+  const listed = [...input.remote.values()].filter((o) => isUnderPrefix(o.key, input.prefix));
+  const stale = listed.filter((o) => !local.has(o.key));
+  planDeletes(plan, stale, listed.length + compared, input);
   return plan;
 }
 
-function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void {
+/** `listed`: the keys under the prefix, what a share in max_delete is a share of. */
+function planDeletes(plan: Plan, stale: RemoteObject[], listed: number, input: PlanInput): void {
   const { enabled, max } = input.delete;
+  const over = stale.length > deleteLimit(max, listed);
   const reason: Reason | undefined =
-    !enabled || input.deletesElsewhere
-      ? 'delete-off'
-      : stale.length > max
-        ? 'over-max-delete'
-        : undefined;
+    !enabled || input.deletesElsewhere ? 'delete-off' : over ? 'over-max-delete' : undefined;
+  const detail =
+    reason === 'over-max-delete'
+      ? `${stale.length} stale keys, ${describeCap(max, listed)}`
+      : undefined;
   for (const o of stale) {
     const item: PlanItem = {
       key: o.key,
@@ -147,6 +152,7 @@ function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void 
       reason: reason ?? 'stale',
       size: o.size,
     };
+    if (detail) item.detail = detail;
     (reason ? plan.others : plan.deletes).push(item);
   }
 }

@@ -13,7 +13,8 @@ export interface SpecOverrides {
   endpoint?: string;
   pathStyle?: boolean;
   delete?: boolean;
-  maxDelete?: number;
+  /** A number of keys, or a share of the listed keys such as `"25%"` (the schema checks it). */
+  maxDelete?: number | string;
   concurrency?: number;
   /** Pins the credentials source (`auto`, `spec`, `env`, `web-identity`, `profile`, `default`). */
   credentials?: string;

@@ -5,11 +5,13 @@
  */
 import * as z from 'zod';
 import { DEFAULTS } from '../config.js';
+import { formatDeleteCap } from '../delete-cap.js';
 import {
   always,
   bool,
   bucket,
   CANNED_ACLS,
+  deleteCap,
   duration,
   glob,
   grant,
@@ -232,9 +234,11 @@ export const specSchema = z
       delete: bool()
         .default(false)
         .describe('Delete objects under `prefix` that `source` no longer has.'),
-      max_delete: intRange(0)
-        .default(DEFAULTS.maxDelete)
-        .describe('Most objects one run may delete; when more are stale, none is deleted.'),
+      max_delete: deleteCap
+        .default(formatDeleteCap(DEFAULTS.maxDelete))
+        .describe(
+          'Most objects one run may delete: a number, or a share of the keys listed under `prefix` (`"25%"`, rounded down); when more are stale, none is deleted. The default stops a build that lost most of the site (an empty or half-written output folder, the wrong `source`) on a site of any size, while routine deletes (a removed page, renamed hashed assets) stay well under half; a deploy that replaces most of a site on purpose passes `--max-delete 100%` once.',
+        ),
       concurrency: intRange(1, 256)
         .default(DEFAULTS.concurrency)
         .describe('Requests in flight at once.'),

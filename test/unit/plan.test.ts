@@ -206,6 +206,58 @@ describe('buildPlan: deletes', () => {
     expect(plan.others.every((i) => i.reason === 'over-max-delete')).toBe(true);
   });
 
+  test('max_delete as a share: of the keys under the prefix, rounded down', () => {
+    // 8 keys under the prefix (5 of them local files), 25% of 8 = 2.
+    const local = ['a', 'b', 'c', 'd', 'e'].map((k) => file(`site/${k}`, 1));
+    const plan = (staleKeys: string[]) =>
+      buildPlan(
+        input(local, [], remote([...local.map((f) => f.key), ...staleKeys, 'other/x']), {
+          prefix: 'site/',
+          delete: { enabled: true, max: { percent: 25 } },
+        }),
+      );
+    const three = plan(['site/x', 'site/y', 'site/z']);
+    expect(three.deletes).toEqual([]);
+    expect(three.others.filter((i) => i.action === 'keep')).toEqual(
+      ['site/x', 'site/y', 'site/z'].map((key) =>
+        expect.objectContaining({
+          key,
+          reason: 'over-max-delete',
+          detail: '3 stale keys, max_delete 25% of 8 keys = 2',
+        }),
+      ),
+    );
+    // 7 keys: 25% of 7 is 1.75, so 1 — and 2 stale keys are too many.
+    expect(plan(['site/x', 'site/y']).deletes).toEqual([]);
+    const one = plan(['site/x']);
+    expect(one.deletes.map((i) => i.key)).toEqual(['site/x']);
+  });
+
+  test('max_delete as a share counts objects whose files were compared or proven equal', () => {
+    // Gather hands the plan compared objects in `content`, not in `remote`: they count too.
+    const files = ['a', 'b', 'c'].map((k) => file(k, 1));
+    const plan = buildPlan(
+      input(
+        files,
+        [
+          ['a', { settings, proven: '' }],
+          ['b', { settings, remote: { key: 'b', size: 2, etag: 'e' } }],
+        ],
+        remote(['old']),
+        { delete: { enabled: true, max: { percent: 50 } } },
+      ),
+    );
+    // a, b and old are listed (c is new): 50% of 3 = 1.
+    expect(plan.deletes.map((i) => i.key)).toEqual(['old']);
+  });
+
+  test('over max_delete as a number: the detail states the cap and the count', () => {
+    const plan = buildPlan(
+      input([], [], remote(['a', 'b', 'c']), { delete: { enabled: true, max: 2 } }),
+    );
+    expect(plan.others[0]?.detail).toBe('3 stale keys, max_delete 2');
+  });
+
   test('property: deletes never leave the prefix and never touch a local key', () => {
     const key = fc.stringMatching(/^[a-c]{0,2}\/?[a-c]{1,3}$/);
     fc.assert(

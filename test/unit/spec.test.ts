@@ -170,7 +170,7 @@ describe('problems', () => {
     expect(problems(text).map((p) => `${p.path}: ${p.message}`)).toEqual([
       'concurrency: expected an integer from 1 to 256, got "sixteen"',
       'delete: expected true or false, got "yes"',
-      'max_delete: expected an integer of 0 or more, got 1.5',
+      'max_delete: expected a number of keys (an integer of 0 or more) or a share of the keys under the prefix such as "25%", got 1.5',
       'include: expected a list of globs, got "**"',
     ]);
   });
