@@ -56,6 +56,8 @@ export interface DeployConfig {
   source: string;
   include: string[];
   exclude: string[];
+  /** Globs (relative to the prefix) of keys no local file has that are never deleted. */
+  keep: string[];
   /** Follow symlinks that leave the source tree (off by default: a PR could link to secrets). */
   followOutsideSymlinks: boolean;
   rules: Rule[];

@@ -18,6 +18,7 @@ import type { LocalFile, Skipped } from './scan.js';
 import type { Scanner } from './scan-thread.js';
 import { inShard, type Shard } from './shard.js';
 import { S3Store } from './store/s3-store.js';
+import { unownedKeys } from './unowned.js';
 import { StoreError, type ObjectStore, type StoreTarget } from './store/store.js';
 
 export interface RunOptions {
@@ -169,6 +170,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       force: options.force,
       ...(owns ? { owns } : {}),
       ...(options.shard ? { deletesElsewhere: true } : {}),
+      unowned: unownedKeys(config, target.prefix),
     });
     deps.emit({ type: 'plan', ...planCounts(plan) });
     const base = {

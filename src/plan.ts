@@ -10,6 +10,7 @@ import { etagProof, parseEtag } from './etag.js';
 import { isUnderPrefix } from './keys.js';
 import type { LocalFile } from './scan.js';
 import type { RemoteObject } from './store/store.js';
+import type { Unowned } from './unowned.js';
 
 export type Action = 'upload' | 'skip' | 'delete' | 'keep';
 
@@ -31,7 +32,11 @@ export type Reason =
   /** Stale, but more keys are stale than max_delete allows: nothing is deleted. */
   | 'over-max-delete'
   /** Stale, but deletes are off. */
-  | 'delete-off';
+  | 'delete-off'
+  /** No local file, but the source's include/exclude would not publish one there: not ours. */
+  | 'excluded'
+  /** No local file, but a `keep` glob protects it (e.g. uploads next to the site). */
+  | 'protected';
 
 export interface PlanItem {
   key: string;
@@ -109,6 +114,11 @@ export interface PlanInput {
   owns?: (key: string) => boolean;
   /** Why stale keys are kept although deletes are on (`--shard`: only `prune` deletes). */
   deletesElsewhere?: boolean;
+  /**
+   * Why a listed key with no local file is not the spec's to delete (unowned.ts), or undefined
+   * when it is stale. Unset: every such key is stale.
+   */
+  unowned?: (key: string) => Unowned | undefined;
 }
 
 export function buildPlan(input: PlanInput): Plan {
@@ -129,21 +139,35 @@ export function buildPlan(input: PlanInput): Plan {
     if (item.action === 'skip') plan.others.push(item);
     else (file.entry ? plan.entries : plan.assets).push(item);
   }
-  const listed = [...input.remote.values()].filter((o) => isUnderPrefix(o.key, input.prefix));
-  const stale = listed.filter((o) => !local.has(o.key));
-  planDeletes(plan, stale, listed.length + compared, input);
+  const stale: RemoteObject[] = [];
+  let owned = compared;
+  for (const o of input.remote.values()) {
+    if (!isUnderPrefix(o.key, input.prefix)) continue;
+    const unowned = local.has(o.key) ? undefined : input.unowned?.(o.key);
+    if (unowned) {
+      plan.others.push({ key: o.key, action: 'keep', size: o.size, ...unowned });
+      continue;
+    }
+    owned++;
+    if (!local.has(o.key)) stale.push(o);
+  }
+  planDeletes(plan, stale, owned, input);
   return plan;
 }
 
-/** `listed`: the keys under the prefix, what a share in max_delete is a share of. */
-function planDeletes(plan: Plan, stale: RemoteObject[], listed: number, input: PlanInput): void {
+/**
+ * `owned`: the listed keys the spec owns, what a share in max_delete is a share of (keys it
+ * never deletes must not make the share of the site larger: 10,000 kept uploads beside a
+ * 50-key site would let 50% remove all of it).
+ */
+function planDeletes(plan: Plan, stale: RemoteObject[], owned: number, input: PlanInput): void {
   const { enabled, max } = input.delete;
-  const over = stale.length > deleteLimit(max, listed);
+  const over = stale.length > deleteLimit(max, owned);
   const reason: Reason | undefined =
     !enabled || input.deletesElsewhere ? 'delete-off' : over ? 'over-max-delete' : undefined;
   const detail =
     reason === 'over-max-delete'
-      ? `${stale.length} stale keys, ${describeCap(max, listed)}`
+      ? `${stale.length} stale keys, ${describeCap(max, owned)}`
       : undefined;
   for (const o of stale) {
     const item: PlanItem = {
@@ -246,6 +270,11 @@ function digestMatches(content: LocalContent, rawEtag: string): MatchResult {
     };
   }
   return { equal: false, reason: 'changed', detail: 'content differs (MD5)' };
+}
+
+/** A key kept because the spec does not own it (exclude, include, keep), not a stale one. */
+export function isUnowned(item: PlanItem): boolean {
+  return item.reason === 'excluded' || item.reason === 'protected';
 }
 
 export function planCounts(plan: Plan): {

@@ -70,6 +70,11 @@ export function summaryMarkdown(result: RunResult, options: SummaryOptions): str
     `| ${formatCount(c.uploaded)} | ${formatCount(c.skipped)} | ${formatCount(c.deleted)} of ${formatCount(c.deletePlanned)} | ${formatCount(c.failed)} | ${formatCount(c.notRun)} | ${formatCount(c.kept)} | ${formatBytes(c.uploadedBytes)} | ${(result.durationMs / 1000).toFixed(1)} s |`,
     '',
   );
+  if (c.notOwned > 0)
+    head.push(
+      `${formatCount(c.notOwned)} key(s) under the prefix are not the spec's (\`exclude\`, \`include\` or \`keep\`) and were left alone.`,
+      '',
+    );
   const all = rows(result, options.dryRun);
   if (all.length === 0) return `${[...head, 'Nothing to change.'].join('\n')}\n`;
   return `${[...head, ...keyTable(all, head.join('\n').length, options)].join('\n')}\n`;

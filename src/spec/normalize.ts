@@ -35,6 +35,7 @@ export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
     source: path.resolve(ctx.sourceBase, spec.source),
     include: [...spec.include],
     exclude: [...DEFAULTS.exclude, ...spec.exclude],
+    keep: [...spec.keep],
     followOutsideSymlinks: spec.follow_outside_symlinks,
     rules: spec.rules.map(normalizeRule),
     entryDocuments: [...spec.entry_documents],

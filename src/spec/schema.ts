@@ -213,7 +213,12 @@ export const specSchema = z
       exclude: globList
         .default([])
         .describe(
-          `Globs of files never deployed, added to the built-in ${DEFAULTS.exclude.map((g) => `\`${g}\``).join(', ')}.`,
+          `Globs of files never deployed, added to the built-in ${DEFAULTS.exclude.map((g) => `\`${g}\``).join(', ')}. Like \`aws s3 sync\`, the filters apply to the bucket too: a key under \`prefix\` that \`include\` does not match or \`exclude\` matches is never deleted.`,
+        ),
+      keep: globList
+        .default([])
+        .describe(
+          'Globs (relative to `prefix`) of keys that no file in `source` has and that are never deleted, e.g. `uploads/**` for files users upload next to the site.',
         ),
       follow_outside_symlinks: bool()
         .default(false)
@@ -237,7 +242,7 @@ export const specSchema = z
       max_delete: deleteCap
         .default(formatDeleteCap(DEFAULTS.maxDelete))
         .describe(
-          'Most objects one run may delete: a number, or a share of the keys listed under `prefix` (`"25%"`, rounded down); when more are stale, none is deleted. The default stops a build that lost most of the site (an empty or half-written output folder, the wrong `source`) on a site of any size, while routine deletes (a removed page, renamed hashed assets) stay well under half; a deploy that replaces most of a site on purpose passes `--max-delete 100%` once.',
+          'Most objects one run may delete: a number, or a share of the keys under `prefix` that the spec owns (`"25%"`, rounded down; keys `exclude` or `keep` spare do not count); when more are stale, none is deleted. The default stops a build that lost most of the site (an empty or half-written output folder, the wrong `source`) on a site of any size, while routine deletes (a removed page, renamed hashed assets) stay well under half; a deploy that replaces most of a site on purpose passes `--max-delete 100%` once.',
         ),
       concurrency: intRange(1, 256)
         .default(DEFAULTS.concurrency)

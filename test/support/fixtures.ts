@@ -21,6 +21,7 @@ export function testConfig(source: string, overrides: Partial<DeployConfig> = {}
     source,
     include: [...DEFAULTS.include],
     exclude: [...DEFAULTS.exclude],
+    keep: [],
     followOutsideSymlinks: false,
     rules: [],
     entryDocuments: [...DEFAULTS.entryDocuments],

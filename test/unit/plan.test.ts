@@ -1,9 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import picomatch from 'picomatch';
 import { digestBuffer } from '../../src/hash.js';
 import { buildPlan, type LocalContent, type PlanInput } from '../../src/plan.js';
 import type { LocalFile } from '../../src/scan.js';
 import type { RemoteObject } from '../../src/store/store.js';
+import { unownedKeys } from '../../src/unowned.js';
 
 const MiB = 1024 * 1024;
 const settings = { contentType: 'text/plain' };
@@ -276,6 +278,126 @@ describe('buildPlan: deletes', () => {
             expect(d.key.startsWith(prefix) && d.key !== prefix).toBe(true);
             expect(files.some((f) => f.key === d.key)).toBe(false);
           }
+        },
+      ),
+    );
+  });
+});
+
+describe('buildPlan: keys the spec does not own are never deleted', () => {
+  const remote = (keys: string[]) => keys.map((key) => ({ key, size: 1, etag: 'e' }));
+  const filters = (f: { include?: string[]; exclude?: string[]; keep?: string[] }) => ({
+    include: f.include ?? ['**'],
+    exclude: f.exclude ?? [],
+    keep: f.keep ?? [],
+  });
+  const planWith = (
+    f: Parameters<typeof filters>[0],
+    local: string[],
+    listed: string[],
+    prefix = '',
+  ) =>
+    buildPlan(
+      input(
+        local.map((k) => file(k, 1)),
+        [],
+        remote(listed),
+        {
+          prefix,
+          delete: { enabled: true, max: 1000 },
+          unowned: unownedKeys(filters(f), prefix),
+        },
+      ),
+    );
+  const kept = (plan: ReturnType<typeof buildPlan>) =>
+    plan.others
+      .filter((i) => i.action === 'keep')
+      .map((i) => [i.key, i.reason, i.detail ?? ''] as const);
+
+  test('exclude protects remote keys; truly stale keys are deleted in the same plan', () => {
+    const plan = planWith(
+      { exclude: ['uploads/**'] },
+      ['index.html'],
+      ['index.html', 'uploads/user.jpg', 'old.js'],
+    );
+    expect(plan.deletes.map((i) => i.key)).toEqual(['old.js']);
+    expect(kept(plan)).toEqual([['uploads/user.jpg', 'excluded', 'matches exclude uploads/**']]);
+  });
+
+  test('an exclude that names a folder protects everything below it, as the scan skips it', () => {
+    const plan = planWith(
+      { exclude: ['drafts', '**/.git'] },
+      [],
+      ['drafts/a/b.html', 'docs/.git/config', 'draftsman.html'],
+    );
+    expect(plan.deletes.map((i) => i.key)).toEqual(['draftsman.html']);
+    expect(kept(plan)).toEqual([
+      ['drafts/a/b.html', 'excluded', 'matches exclude drafts'],
+      ['docs/.git/config', 'excluded', 'matches exclude **/.git'],
+    ]);
+  });
+
+  test('a key that include does not match is not owned either', () => {
+    const plan = planWith(
+      { include: ['docs/**', '*.html'] },
+      ['docs/a.html'],
+      ['docs/a.html', 'docs/old.html', 'blog/post.html'],
+    );
+    expect(plan.deletes.map((i) => i.key)).toEqual(['docs/old.html']);
+    expect(kept(plan)).toEqual([
+      ['blog/post.html', 'excluded', 'matches no include glob (docs/**, *.html)'],
+    ]);
+  });
+
+  test('keep protects keys with no local file, relative to the prefix; local files still upload', () => {
+    const plan = planWith(
+      { keep: ['uploads/**', 'legacy/**'] },
+      ['site/uploads/new.jpg'],
+      ['site/uploads/a.jpg', 'site/legacy/x/y.html', 'site/old.css', 'uploads/outside.jpg'],
+      'site/',
+    );
+    expect(plan.assets.map((i) => [i.key, i.reason])).toEqual([['site/uploads/new.jpg', 'new']]);
+    expect(plan.deletes.map((i) => i.key)).toEqual(['site/old.css']);
+    expect(kept(plan)).toEqual([
+      ['site/uploads/a.jpg', 'protected', 'matches keep uploads/**'],
+      ['site/legacy/x/y.html', 'protected', 'matches keep legacy/**'],
+    ]);
+  });
+
+  test('a share in max_delete is of the owned keys: kept keys cannot widen it', () => {
+    // 2 local + 3 stale owned keys, 10 excluded uploads: 50% of 5 = 2 (of 15 it would be 7).
+    const uploads = Array.from({ length: 10 }, (_, i) => `uploads/u${i}.jpg`);
+    const plan = buildPlan(
+      input([file('a', 1), file('b', 1)], [], remote(['a', 'b', 'x', 'y', 'z', ...uploads]), {
+        delete: { enabled: true, max: { percent: 50 } },
+        unowned: unownedKeys(filters({ exclude: ['uploads/**'] }), ''),
+      }),
+    );
+    expect(plan.deletes).toEqual([]);
+    expect(plan.others.find((i) => i.key === 'x')).toMatchObject({
+      reason: 'over-max-delete',
+      detail: '3 stale keys, max_delete 50% of 5 keys = 2',
+    });
+  });
+
+  test('property: no key that exclude or keep matches, or include misses, is ever deleted', () => {
+    const key = fc.stringMatching(/^[ab]{1,2}(\/[ab]{1,2}){0,2}$/);
+    const glob = fc.constantFrom('a/**', 'b', '**/ab', 'a*', '*/b/**', 'ba/*');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(key),
+        fc.array(glob, { maxLength: 2 }),
+        fc.array(glob, { maxLength: 2 }),
+        fc.array(glob, { minLength: 1, maxLength: 2 }),
+        (keys, exclude, keep, include) => {
+          const plan = planWith({ exclude, keep, include }, [], keys);
+          // picomatch itself as the oracle, not the code under test.
+          const matches = (k: string, globs: string[]) =>
+            picomatch.isMatch(k, globs, { dot: true });
+          for (const { key: k } of plan.deletes) {
+            expect(matches(k, exclude) || matches(k, keep) || !matches(k, include)).toBe(false);
+          }
+          expect(plan.deletes.length + kept(plan).length).toBe(keys.length);
         },
       ),
     );

@@ -11,6 +11,7 @@ const TOP_KEYS = [
   'target',
   'include',
   'exclude',
+  'keep',
   'follow_outside_symlinks',
   'entry_documents',
   'rules',

@@ -23,6 +23,7 @@ describe('a valid spec', () => {
       source: '/repo/public',
       include: ['**'],
       exclude: [...DEFAULTS.exclude, '**/*.map'],
+      keep: ['uploads/**'],
       followOutsideSymlinks: true,
       rules: [
         {
@@ -59,6 +60,7 @@ describe('a valid spec', () => {
     });
     expect(config.include).toEqual(DEFAULTS.include);
     expect(config.exclude).toEqual(DEFAULTS.exclude);
+    expect(config.keep).toEqual([]);
     expect(config.entryDocuments).toEqual(DEFAULTS.entryDocuments);
     expect(config.delete).toEqual({ enabled: false, max: DEFAULTS.maxDelete });
     expect(config.concurrency).toBe(DEFAULTS.concurrency);
@@ -133,7 +135,7 @@ describe('${VAR} expansion', () => {
 });
 
 function topKeys(): string {
-  return 'version, source, target, include, exclude, follow_outside_symlinks, entry_documents, rules, delete, max_delete, concurrency, request_timeout, multipart, presign, cloudfront, credentials';
+  return 'version, source, target, include, exclude, keep, follow_outside_symlinks, entry_documents, rules, delete, max_delete, concurrency, request_timeout, multipart, presign, cloudfront, credentials';
 }
 
 describe('problems', () => {
