@@ -84,6 +84,7 @@ export function actionOptions(
     endpoint: text('endpoint'),
     pathStyle: flag('path-style'),
     delete: flag('delete'),
+    allowEmptySource: flag('allow-empty-source'),
     maxDelete: deleteCap('max-delete'),
     concurrency: integer('concurrency'),
     credentials: text('credentials'),

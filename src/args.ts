@@ -53,6 +53,8 @@ Flags (override the spec):
       --delete             delete keys under the prefix that are not in the source
       --max-delete <n|p%>  delete nothing when more than n keys, or p% of the keys under the
                            prefix, are stale (default 50%)
+      --allow-empty-source deploy a source with no files although --delete is on (refused
+                           otherwise: every key would be stale)
       --concurrency <n>    requests in flight, at most (default 64)
       --credentials <src>  use only this credentials source: spec, env, web-identity, profile,
                            default (default: auto, the first that applies)
@@ -99,6 +101,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         region: { type: 'string' },
         endpoint: { type: 'string' },
         delete: { type: 'boolean' },
+        'allow-empty-source': { type: 'boolean' },
         'max-delete': { type: 'string' },
         concurrency: { type: 'string' },
         credentials: { type: 'string' },
@@ -151,6 +154,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
     ...(values.region !== undefined ? { region: values.region } : {}),
     ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
     ...(values.delete !== undefined ? { delete: values.delete } : {}),
+    ...(values['allow-empty-source'] !== undefined
+      ? { allowEmptySource: values['allow-empty-source'] }
+      : {}),
     ...(values['max-delete'] !== undefined
       ? { maxDelete: deleteCapFlag('--max-delete', values['max-delete']) }
       : {}),

@@ -63,6 +63,11 @@ export interface DeployConfig {
   rules: Rule[];
   /** Globs of entry documents (uploaded after every other file). */
   entryDocuments: string[];
+  /**
+   * Deploy an empty source (no file after include/exclude) although deletes are on; refused
+   * otherwise, since it makes every key stale (guards.ts).
+   */
+  allowEmptySource: boolean;
   delete: {
     enabled: boolean;
     /**

@@ -12,6 +12,7 @@ import { Executor, type Outcome } from './execute.js';
 import { explainStoreError } from './explain.js';
 import { CREDENTIAL_CODES } from './store/s3-errors.js';
 import { gather } from './gather.js';
+import { emptySourceError } from './guards.js';
 import { buildPlan, decideOne, planCounts, type LocalContent, type Plan } from './plan.js';
 import { DEFAULT_RETRY, retryingReads, type RetryPolicy } from './retry.js';
 import type { LocalFile, Skipped } from './scan.js';
@@ -172,6 +173,21 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       ...(options.shard ? { deletesElsewhere: true } : {}),
       unowned: unownedKeys(config, target.prefix),
     });
+    const refused = emptySourceError(
+      {
+        source: config.source,
+        files: local.files.length,
+        deletes: options.prune === true || (config.delete.enabled && !options.shard),
+        allowed: config.allowEmptySource,
+        target: `s3://${target.bucket}/${target.prefix}`,
+      },
+      plan,
+    );
+    if (refused) {
+      // With no file nothing started early; stopped all the same, should that ever change.
+      await executor?.abandon(refused);
+      throw refused;
+    }
     deps.emit({ type: 'plan', ...planCounts(plan) });
     const base = {
       target,

@@ -39,6 +39,7 @@ export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
     followOutsideSymlinks: spec.follow_outside_symlinks,
     rules: spec.rules.map(normalizeRule),
     entryDocuments: [...spec.entry_documents],
+    allowEmptySource: spec.allow_empty_source,
     delete: { enabled: spec.delete, max: deleteCapOf(spec.max_delete) },
     concurrency: spec.concurrency,
     requestTimeoutMs: spec.request_timeout * 1000,

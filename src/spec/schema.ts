@@ -244,6 +244,11 @@ export const specSchema = z
         .describe(
           'Most objects one run may delete: a number, or a share of the keys under `prefix` that the spec owns (`"25%"`, rounded down; keys `exclude` or `keep` spare do not count); when more are stale, none is deleted. The default stops a build that lost most of the site (an empty or half-written output folder, the wrong `source`) on a site of any size, while routine deletes (a removed page, renamed hashed assets) stay well under half; a deploy that replaces most of a site on purpose passes `--max-delete 100%` once.',
         ),
+      allow_empty_source: bool()
+        .default(false)
+        .describe(
+          'Deploy even when `source` has no file after `include`/`exclude` while deletes are on (by default refused, exit 2: a build that wrote nothing would make every key stale).',
+        ),
       concurrency: intRange(1, 256)
         .default(DEFAULTS.concurrency)
         .describe('Requests in flight at once.'),

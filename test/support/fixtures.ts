@@ -25,6 +25,7 @@ export function testConfig(source: string, overrides: Partial<DeployConfig> = {}
     followOutsideSymlinks: false,
     rules: [],
     entryDocuments: [...DEFAULTS.entryDocuments],
+    allowEmptySource: false,
     delete: { enabled: false, max: DEFAULTS.maxDelete },
     concurrency: DEFAULTS.concurrency,
     multipart: { threshold: DEFAULTS.multipartThreshold, partSize: DEFAULTS.partSize },

@@ -193,7 +193,7 @@ describe('GitHub Action inputs', () => {
     for (const [name, input] of Object.entries(yml.inputs)) {
       expect(input.description.length).toBeGreaterThan(10);
       const value =
-        /delete$|style|dry-run|force/.test(name) && name !== 'max-delete'
+        /delete$|style|dry-run|force|allow-/.test(name) && name !== 'max-delete'
           ? 'true'
           : /max|concurrency/.test(name)
             ? '5'

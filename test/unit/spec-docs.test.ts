@@ -17,6 +17,7 @@ const TOP_KEYS = [
   'rules',
   'delete',
   'max_delete',
+  'allow_empty_source',
   'concurrency',
   'request_timeout',
   'multipart',

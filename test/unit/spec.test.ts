@@ -42,6 +42,7 @@ describe('a valid spec', () => {
         { match: ['old/**', 'legacy/*.html'], websiteRedirect: '/new/' },
       ],
       entryDocuments: ['**/*.html'],
+      allowEmptySource: true,
       delete: { enabled: true, max: 10 },
       concurrency: 32,
       multipart: { threshold: 64 * 1024 * 1024, partSize: 16 * 1024 * 1024 },
@@ -135,7 +136,7 @@ describe('${VAR} expansion', () => {
 });
 
 function topKeys(): string {
-  return 'version, source, target, include, exclude, keep, follow_outside_symlinks, entry_documents, rules, delete, max_delete, concurrency, request_timeout, multipart, presign, cloudfront, credentials';
+  return 'version, source, target, include, exclude, keep, follow_outside_symlinks, entry_documents, rules, delete, max_delete, allow_empty_source, concurrency, request_timeout, multipart, presign, cloudfront, credentials';
 }
 
 describe('problems', () => {
