@@ -73,7 +73,8 @@ Reports (in CI the format is detected: GitHub Actions, GitLab CI, Jenkins):
       --json-file <file>   the --json document (jenkins: s3ship-report.json)
   -h, --help, --version
 
-Exit codes: 0 done · 1 some operations failed · 2 bad spec or usage · 3 credentials or access refused`;
+Exit codes: 0 done · 1 some operations failed · 2 bad spec or usage, or a guard refused the
+plan (an empty source with --delete, immutable keys changed) · 3 credentials or access refused`;
 
 const COMMANDS = new Set<Command>([
   'deploy',

@@ -76,6 +76,11 @@ export interface DeployConfig {
      */
     max: DeleteCap;
   };
+  /**
+   * When the plan gives new bytes to a key whose Cache-Control says immutable: warn and upload,
+   * or stop before anything is uploaded.
+   */
+  immutableChanges: 'warn' | 'error';
   concurrency: number;
   /** Milliseconds a request may make no progress before it fails (and is retried). */
   requestTimeoutMs?: number;

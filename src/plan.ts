@@ -7,6 +7,7 @@ import type { Digest } from './hash.js';
 import type { ObjectSettings } from './config.js';
 import { deleteLimit, describeCap, type DeleteCap } from './delete-cap.js';
 import { etagProof, parseEtag } from './etag.js';
+import { changesImmutable, IMMUTABLE_CHANGE } from './immutable.js';
 import { isUnderPrefix } from './keys.js';
 import type { LocalFile } from './scan.js';
 import type { RemoteObject } from './store/store.js';
@@ -52,6 +53,8 @@ export interface PlanItem {
   detail?: string;
   /** MD5 of the upload bytes when the plan computed it; the executor checks the file still has it. */
   md5?: string;
+  /** What to look at before this upload: new bytes under a key cached as immutable (immutable.ts). */
+  warning?: string;
 }
 
 export interface Plan {
@@ -119,6 +122,8 @@ export interface PlanInput {
    * when it is stale. Unset: every such key is stale.
    */
   unowned?: (key: string) => Unowned | undefined;
+  /** The Cache-Control an object was stored with, where known: `immutable` there counts too. */
+  previousCacheControl?: (key: string) => string | undefined;
 }
 
 export function buildPlan(input: PlanInput): Plan {
@@ -136,6 +141,8 @@ export function buildPlan(input: PlanInput): Plan {
     if (!local.has(file.key) && (content.remote || content.proven !== undefined)) compared++;
     const remote = content.remote ?? input.remote.get(file.key);
     const item = decideOne(file, content, remote, input.force);
+    if (changesImmutable(item, input.previousCacheControl?.(file.key)))
+      item.warning = IMMUTABLE_CHANGE;
     if (item.action === 'skip') plan.others.push(item);
     else (file.entry ? plan.entries : plan.assets).push(item);
   }

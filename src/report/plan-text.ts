@@ -9,7 +9,8 @@ import { formatBytes, formatCount } from './summary.js';
 function line(item: PlanItem): string {
   const why = item.detail ? `${item.reason}: ${item.detail}` : item.reason;
   const size = item.action === 'upload' ? `, ${formatBytes(item.size)}` : '';
-  return `${item.action.padEnd(6)}  ${item.key}  (${why}${size})`;
+  const warning = item.warning ? `  warning: ${item.warning}` : '';
+  return `${item.action.padEnd(6)}  ${item.key}  (${why}${size})${warning}`;
 }
 
 /** `keep    uploads/a.jpg and 41 more  (excluded: matches exclude uploads/**)` */

@@ -99,6 +99,8 @@ export interface JsonItem {
   reason: PlanItem['reason'];
   size: number;
   detail?: string;
+  /** Why this upload deserves a look (new bytes under a key cached as immutable). */
+  warning?: string;
   status?: string;
   error?: string;
 }
@@ -121,6 +123,7 @@ export function jsonReport(
         reason: item.reason,
         size: item.size,
         ...(item.detail ? { detail: item.detail } : {}),
+        ...(item.warning ? { warning: item.warning } : {}),
         ...(outcome ? { status: outcome.status } : {}),
         ...(outcome?.message ? { error: outcome.message } : {}),
       };

@@ -41,6 +41,7 @@ export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
     entryDocuments: [...spec.entry_documents],
     allowEmptySource: spec.allow_empty_source,
     delete: { enabled: spec.delete, max: deleteCapOf(spec.max_delete) },
+    immutableChanges: spec.immutable_changes,
     concurrency: spec.concurrency,
     requestTimeoutMs: spec.request_timeout * 1000,
     multipart: {

@@ -249,6 +249,11 @@ export const specSchema = z
         .describe(
           'Deploy even when `source` has no file after `include`/`exclude` while deletes are on (by default refused, exit 2: a build that wrote nothing would make every key stale).',
         ),
+      immutable_changes: oneOf(['warn', 'error'])
+        .default('warn')
+        .describe(
+          'When a file whose `cache_control` says `immutable` changes bytes under the same key (browsers and CDNs may keep the old ones until max-age runs out, often a year): `warn` names the keys and uploads, `error` stops before anything is uploaded (exit 2).',
+        ),
       concurrency: intRange(1, 256)
         .default(DEFAULTS.concurrency)
         .describe('Requests in flight at once.'),

@@ -27,6 +27,7 @@ export function testConfig(source: string, overrides: Partial<DeployConfig> = {}
     entryDocuments: [...DEFAULTS.entryDocuments],
     allowEmptySource: false,
     delete: { enabled: false, max: DEFAULTS.maxDelete },
+    immutableChanges: 'warn',
     concurrency: DEFAULTS.concurrency,
     multipart: { threshold: DEFAULTS.multipartThreshold, partSize: DEFAULTS.partSize },
     ...overrides,

@@ -1,15 +1,16 @@
 /**
- * What every report says about the delete guards: keys the spec does not own (exclude, include,
- * keep), the max_delete cap — in the plain log and plan listing, the `--json` document, the
- * GitHub job summary and the dotenv report.
+ * What every report says about the guards: keys the spec does not own (exclude, include, keep),
+ * the max_delete cap, new bytes under keys cached as immutable — in the plain log and plan
+ * listing, the `--json` document, JUnit, the GitHub job summary and the dotenv report.
  */
 import { describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { dotenvFromResult } from '../../src/report/dotenv.js';
 import { createReporter } from '../../src/report/create.js';
 import { summaryMarkdown } from '../../src/report/github-summary.js';
+import { junitFromResult } from '../../src/report/junit.js';
 import { jsonReport } from '../../src/report/summary.js';
-import { markdownText, parseDotenv } from '../support/ci-readers.js';
+import { assertValidJunit, markdownText, parseDotenv, parseJunit } from '../support/ci-readers.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { deployTree, recordingTerminal, reportContext, site } from './report-support.js';
 
@@ -128,5 +129,64 @@ describe('keys the spec does not own, in every report', () => {
       reason: 'over-max-delete',
       detail: '5 stale keys, max_delete 50% of 9 keys = 4',
     });
+  });
+});
+
+describe('new bytes under a key cached as immutable, in every report', () => {
+  const immutable = {
+    rules: [{ match: ['assets/**'], cacheControl: 'public, max-age=31536000, immutable' }],
+  };
+  const warning =
+    'Cache-Control says immutable: caches may keep the old bytes until max-age runs out';
+
+  async function changedAsset(dryRun: boolean) {
+    const store = bucket();
+    // Same size, other bytes: reason `changed`.
+    const files = { ...site(2), 'assets/f0.js': 'export const n = 9;\n' };
+    return deployTree(files, { store, dryRun, config: immutable });
+  }
+
+  test('the plan listing names the key with the warning; the log warns once', async () => {
+    const { result, events } = await changedAsset(true);
+    const terminal = recordingTerminal();
+    const reporter = await createReporter('plain', reportContext(terminal, { dryRun: true }));
+    events.forEach(reporter.sink);
+    await reporter.finish(result);
+    expect(terminal.stdout).toContainEqual(
+      `upload  assets/f0.js  (changed: content differs (MD5), 20 B)  warning: ${warning}`,
+    );
+    expect(terminal.stderr.filter((l) => l.startsWith('warning:'))).toEqual([
+      expect.stringMatching(
+        /^warning: 1 key\(s\) whose Cache-Control says immutable get new bytes: assets\/f0\.js — /,
+      ),
+    ]);
+  });
+
+  test('--json, JUnit and the GitHub summary carry it', async () => {
+    const { result, events } = await changedAsset(false);
+    const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    expect(warnings).toHaveLength(1);
+    const json = jsonReport(result, 'deploy', false, warnings);
+    expect(json.warnings).toEqual(warnings);
+    expect(json.items.find((i) => i.key === 'assets/f0.js')).toMatchObject({
+      action: 'upload',
+      reason: 'changed',
+      warning,
+      status: 'done',
+    });
+    const xml = junitFromResult(result, {
+      command: 'deploy',
+      dryRun: false,
+      timestamp: new Date(0),
+      hostname: 'h',
+    }).xml;
+    assertValidJunit(xml);
+    const cases = parseJunit(xml).cases;
+    expect(cases.find((c) => c.name === 'assets/f0.js')?.err).toBe(`warning: ${warning}`);
+    expect(cases.filter((c) => c.err !== undefined)).toHaveLength(1);
+    const summary = markdownText(
+      summaryMarkdown(result, { command: 'deploy', dryRun: false, warnings }),
+    );
+    expect(summary).toContain(`Warning: ${warnings[0] ?? ''}`);
   });
 });

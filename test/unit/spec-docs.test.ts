@@ -18,6 +18,7 @@ const TOP_KEYS = [
   'delete',
   'max_delete',
   'allow_empty_source',
+  'immutable_changes',
   'concurrency',
   'request_timeout',
   'multipart',

@@ -44,6 +44,7 @@ describe('a valid spec', () => {
       entryDocuments: ['**/*.html'],
       allowEmptySource: true,
       delete: { enabled: true, max: 10 },
+      immutableChanges: 'error',
       concurrency: 32,
       multipart: { threshold: 64 * 1024 * 1024, partSize: 16 * 1024 * 1024 },
       requestTimeoutMs: 60000,
@@ -65,6 +66,7 @@ describe('a valid spec', () => {
     expect(config.entryDocuments).toEqual(DEFAULTS.entryDocuments);
     expect(config.delete).toEqual({ enabled: false, max: DEFAULTS.maxDelete });
     expect(config.concurrency).toBe(DEFAULTS.concurrency);
+    expect(config.immutableChanges).toBe('warn');
     expect(config.multipart).toEqual({
       threshold: DEFAULTS.multipartThreshold,
       partSize: DEFAULTS.partSize,
@@ -136,7 +138,7 @@ describe('${VAR} expansion', () => {
 });
 
 function topKeys(): string {
-  return 'version, source, target, include, exclude, keep, follow_outside_symlinks, entry_documents, rules, delete, max_delete, allow_empty_source, concurrency, request_timeout, multipart, presign, cloudfront, credentials';
+  return 'version, source, target, include, exclude, keep, follow_outside_symlinks, entry_documents, rules, delete, max_delete, allow_empty_source, immutable_changes, concurrency, request_timeout, multipart, presign, cloudfront, credentials';
 }
 
 describe('problems', () => {
