@@ -174,7 +174,7 @@ function planDeletes(plan: Plan, stale: RemoteObject[], owned: number, input: Pl
     !enabled || input.deletesElsewhere ? 'delete-off' : over ? 'over-max-delete' : undefined;
   const detail =
     reason === 'over-max-delete'
-      ? `${stale.length} stale keys, ${describeCap(max, owned)}`
+      ? `${stale.length} stale key${stale.length === 1 ? '' : 's'}, ${describeCap(max, owned)}`
       : undefined;
   for (const o of stale) {
     const item: PlanItem = {
