@@ -11,6 +11,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { githubMasker } from './credentials/mask.js';
+import { deleteCapText } from './delete-cap.js';
 import { S3shipError } from './errors.js';
 import { createReporter } from './report/create.js';
 import { actionInput } from './report/github.js';
@@ -62,6 +63,17 @@ export function actionOptions(
       );
     return Number(value);
   };
+  const deleteCap = (name: string): number | string | undefined => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    const cap = deleteCapText(value);
+    if (cap === undefined)
+      throw new S3shipError(
+        'USAGE',
+        `input ${name} expects a whole number of keys or a share of the keys under the prefix, got "${value}" — e.g. 100 or 25%.`,
+      );
+    return cap;
+  };
   const config = text('config');
   const source = text('source');
   const values: { [K in keyof SpecOverrides]: SpecOverrides[K] | undefined } = {
@@ -72,7 +84,8 @@ export function actionOptions(
     endpoint: text('endpoint'),
     pathStyle: flag('path-style'),
     delete: flag('delete'),
-    maxDelete: integer('max-delete'),
+    allowEmptySource: flag('allow-empty-source'),
+    maxDelete: deleteCap('max-delete'),
     concurrency: integer('concurrency'),
     credentials: text('credentials'),
     roleArn: text('role-to-assume'),

@@ -3,6 +3,7 @@
  * when the flags say enough (`--source` and `--bucket`).
  */
 import { parseArgs } from 'node:util';
+import { deleteCapText } from './delete-cap.js';
 import { S3shipError } from './errors.js';
 import type { PresignFlags } from './presign-command.js';
 import { REPORT_KINDS, type ReportFiles, type ReportKind } from './report/reporter.js';
@@ -50,7 +51,10 @@ Flags (override the spec):
       --region <region>    bucket region (default: AWS_REGION, then the bucket's own)
       --endpoint <url>     S3-compatible endpoint (path-style addressing is then the default)
       --delete             delete keys under the prefix that are not in the source
-      --max-delete <n>     delete nothing when more than n keys are stale (default 256)
+      --max-delete <n|p%>  delete nothing when more than n keys, or p% of the keys under the
+                           prefix, are stale (default 50%)
+      --allow-empty-source deploy a source with no files although --delete is on (refused
+                           otherwise: every key would be stale)
       --concurrency <n>    requests in flight, at most (default 64)
       --credentials <src>  use only this credentials source: spec, env, web-identity, profile,
                            default (default: auto, the first that applies)
@@ -69,7 +73,8 @@ Reports (in CI the format is detected: GitHub Actions, GitLab CI, Jenkins):
       --json-file <file>   the --json document (jenkins: s3ship-report.json)
   -h, --help, --version
 
-Exit codes: 0 done · 1 some operations failed · 2 bad spec or usage · 3 credentials or access refused`;
+Exit codes: 0 done · 1 some operations failed · 2 bad spec or usage, or a guard refused the
+plan (an empty source with --delete, immutable keys changed) · 3 credentials or access refused`;
 
 const COMMANDS = new Set<Command>([
   'deploy',
@@ -97,6 +102,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         region: { type: 'string' },
         endpoint: { type: 'string' },
         delete: { type: 'boolean' },
+        'allow-empty-source': { type: 'boolean' },
         'max-delete': { type: 'string' },
         concurrency: { type: 'string' },
         credentials: { type: 'string' },
@@ -149,8 +155,11 @@ export function parseCliArgs(argv: string[]): CliOptions {
     ...(values.region !== undefined ? { region: values.region } : {}),
     ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
     ...(values.delete !== undefined ? { delete: values.delete } : {}),
+    ...(values['allow-empty-source'] !== undefined
+      ? { allowEmptySource: values['allow-empty-source'] }
+      : {}),
     ...(values['max-delete'] !== undefined
-      ? { maxDelete: integerFlag('--max-delete', values['max-delete']) }
+      ? { maxDelete: deleteCapFlag('--max-delete', values['max-delete']) }
       : {}),
     ...(values.concurrency !== undefined
       ? { concurrency: integerFlag('--concurrency', values.concurrency) }
@@ -194,6 +203,16 @@ function reportKind(value: string | undefined): ReportKind | undefined {
   throw new S3shipError(
     'USAGE',
     `--report expects one of ${REPORT_KINDS.join(', ')}, got "${value}" — e.g. --report gitlab.`,
+  );
+}
+
+/** A number of keys or a share (`25%`); its range is the schema's to check. */
+function deleteCapFlag(flag: string, value: string): number | string {
+  const cap = deleteCapText(value);
+  if (cap !== undefined) return cap;
+  throw new S3shipError(
+    'USAGE',
+    `${flag} expects a whole number of keys or a share of the keys under the prefix, got "${value}" — e.g. ${flag} 100 or ${flag} 25%.`,
   );
 }
 

@@ -4,6 +4,7 @@
  * Nothing downstream of this type reads YAML, flags or the environment.
  */
 import type { CredentialsConfig } from './credentials/config.js';
+import type { DeleteCap } from './delete-cap.js';
 
 /** Precompression applied to the bytes before upload; the object gets this Content-Encoding. */
 export type Compression = 'gzip' | 'br';
@@ -55,16 +56,31 @@ export interface DeployConfig {
   source: string;
   include: string[];
   exclude: string[];
+  /** Globs (relative to the prefix) of keys no local file has that are never deleted. */
+  keep: string[];
   /** Follow symlinks that leave the source tree (off by default: a PR could link to secrets). */
   followOutsideSymlinks: boolean;
   rules: Rule[];
   /** Globs of entry documents (uploaded after every other file). */
   entryDocuments: string[];
+  /**
+   * Deploy an empty source (no file after include/exclude) although deletes are on; refused
+   * otherwise, since it makes every key stale (guards.ts).
+   */
+  allowEmptySource: boolean;
   delete: {
     enabled: boolean;
-    /** Upper bound on deletes in one run; when more keys are stale, none is deleted. */
-    max: number;
+    /**
+     * Upper bound on deletes in one run (keys, or a share of the keys listed under the prefix);
+     * when more keys are stale, none is deleted.
+     */
+    max: DeleteCap;
   };
+  /**
+   * When the plan gives new bytes to a key whose Cache-Control says immutable: warn and upload,
+   * or stop before anything is uploaded.
+   */
+  immutableChanges: 'warn' | 'error';
   concurrency: number;
   /** Milliseconds a request may make no progress before it fails (and is retried). */
   requestTimeoutMs?: number;
@@ -102,7 +118,13 @@ export const DEFAULTS = {
   concurrency: 64,
   /** Like the AWS CLI's read timeout: long enough for a slow store, short enough for CI. */
   requestTimeoutSeconds: 60,
-  maxDelete: 256,
+  /**
+   * Half of the keys under the prefix: a build that lost most of the site (an empty or
+   * half-written output folder, the wrong `source`) deletes nothing on a site of any size, while
+   * routine deletes (a removed page, renamed hashed assets) stay well under half. A share, not a
+   * number: 256 left a 100-key site no guard at all and blocked a routine cleanup on a big one.
+   */
+  maxDelete: { percent: 50 } as DeleteCap,
   multipartThreshold: 16 * 1024 * 1024,
   partSize: 8 * 1024 * 1024,
 } as const;

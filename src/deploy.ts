@@ -13,6 +13,7 @@ import { Executor, type Outcome } from './execute.js';
 import { explainStoreError } from './explain.js';
 import { CREDENTIAL_CODES } from './store/s3-errors.js';
 import { gather } from './gather.js';
+import { guardPlan } from './guards.js';
 import { buildPlan, decideOne, planCounts, type LocalContent, type Plan } from './plan.js';
 import { DEFAULT_RETRY, retryingReads, type RetryPolicy } from './retry.js';
 import type { LocalFile, Skipped } from './scan.js';
@@ -22,6 +23,7 @@ import { StateKeeper } from './state/keeper.js';
 import { stateLocation } from './state/location.js';
 import { limitedReads } from './store/limited.js';
 import { S3Store } from './store/s3-store.js';
+import { unownedKeys } from './unowned.js';
 import { StoreError, type ObjectStore, type StoreTarget } from './store/store.js';
 
 export interface RunOptions {
@@ -171,7 +173,10 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       list: (startAfter) => reads.list(target.prefix, deps.signal, startAfter),
       ...(deps.keysPerRange ? { keysPerRange: deps.keysPerRange } : {}),
       ...(deps.scanner ? { scanner: deps.scanner } : {}),
-      ...(executor ? { early: startsEarly(executor, config, options.force) } : {}),
+      // immutable_changes: error may stop the run once the plan is made, with nothing sent.
+      ...(executor && config.immutableChanges !== 'error'
+        ? { early: startsEarly(executor, config, options.force) }
+        : {}),
       owns,
       onScanned: (scanned) =>
         void opened.then(() => {
@@ -208,7 +213,23 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       force: options.force,
       ...(owns ? { owns } : {}),
       ...(options.shard ? { deletesElsewhere: true } : {}),
+      unowned: unownedKeys(config, target.prefix),
     });
+    const guarded = guardPlan(plan, {
+      source: config.source,
+      files: local.files.length,
+      deletes: options.prune === true || (config.delete.enabled && !options.shard),
+      allowEmptySource: config.allowEmptySource,
+      immutableChanges: config.immutableChanges,
+      target: `s3://${target.bucket}/${target.prefix}`,
+    });
+    if (guarded.stop) {
+      // Nothing started early: no file (empty source), or no early start (immutable_changes:
+      // error). Stopped all the same, should that ever change.
+      await executor?.abandon(guarded.stop);
+      throw guarded.stop;
+    }
+    for (const message of guarded.warnings) deps.emit({ type: 'warning', message });
     deps.emit({ type: 'plan', ...planCounts(plan) });
     const base = {
       target,

@@ -3,13 +3,16 @@
  * each entry point has one boundary that turns them into an exit code and one line.
  *
  * Exit codes (documented in the README):
- *   0 done · 1 some operations failed · 2 bad spec or usage · 3 credentials or access refused
+ *   0 done · 1 some operations failed · 2 bad spec or usage, or a guard refused the plan
+ *   (an empty source with deletes on, immutable objects changed) · 3 credentials or access refused
  */
 
 export type ErrorCode =
   | 'SPEC_INVALID'
   | 'USAGE'
   | 'SOURCE_INVALID'
+  /** `immutable_changes: error` and the plan gives new bytes to keys cached as immutable. */
+  | 'IMMUTABLE_CHANGED'
   | 'CREDENTIALS'
   | 'ACCESS_DENIED'
   | 'BUCKET_MISSING'
@@ -23,6 +26,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   SPEC_INVALID: 2,
   USAGE: 2,
   SOURCE_INVALID: 2,
+  IMMUTABLE_CHANGED: 2,
   CREDENTIALS: 3,
   ACCESS_DENIED: 3,
   BUCKET_MISSING: 1,

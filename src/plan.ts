@@ -5,10 +5,13 @@
  */
 import type { Digest } from './hash.js';
 import type { ObjectSettings } from './config.js';
+import { deleteLimit, describeCap, type DeleteCap } from './delete-cap.js';
 import { etagProof, parseEtag } from './etag.js';
+import { changesImmutable, IMMUTABLE_CHANGE } from './immutable.js';
 import { isUnderPrefix } from './keys.js';
 import type { LocalFile } from './scan.js';
 import type { HeadResult, RemoteObject } from './store/store.js';
+import type { Unowned } from './unowned.js';
 
 /** `update`: the bytes are the same, the settings are replaced in place (CopyObject). */
 export type Action = 'upload' | 'update' | 'skip' | 'delete' | 'keep';
@@ -33,7 +36,11 @@ export type Reason =
   /** Stale, but more keys are stale than max_delete allows: nothing is deleted. */
   | 'over-max-delete'
   /** Stale, but deletes are off. */
-  | 'delete-off';
+  | 'delete-off'
+  /** No local file, but the source's include/exclude would not publish one there: not ours. */
+  | 'excluded'
+  /** No local file, but a `keep` glob protects it (e.g. uploads next to the site). */
+  | 'protected';
 
 export interface PlanItem {
   key: string;
@@ -53,6 +60,8 @@ export interface PlanItem {
   etag?: string;
   /** Uploads over bytes that differ: the Cache-Control the old object had (deploy state). */
   previousCacheControl?: string;
+  /** What to look at before this upload: new bytes under a key cached as immutable (immutable.ts). */
+  warning?: string;
 }
 
 export interface Plan {
@@ -114,7 +123,7 @@ export interface PlanInput {
    */
   remote: ReadonlyMap<string, RemoteObject>;
   prefix: string;
-  delete: { enabled: boolean; max: number };
+  delete: { enabled: boolean; max: DeleteCap };
   force: boolean;
   /**
    * Which keys this run may upload (a shard's share; none for `prune`). Unset: all. Keys it
@@ -123,6 +132,11 @@ export interface PlanInput {
   owns?: (key: string) => boolean;
   /** Why stale keys are kept although deletes are on (`--shard`: only `prune` deletes). */
   deletesElsewhere?: boolean;
+  /**
+   * Why a listed key with no local file is not the spec's to delete (unowned.ts), or undefined
+   * when it is stale. Unset: every such key is stale.
+   */
+  unowned?: (key: string) => Unowned | undefined;
 }
 
 export function buildPlan(input: PlanInput): Plan {
@@ -130,31 +144,55 @@ export function buildPlan(input: PlanInput): Plan {
   // Listed keys that a local file has: not stale. (Gather leaves none in `remote` for the
   // files it compared, so this set stays small where a set of every local key would not.)
   const local = new Set<string>();
+  /** Objects under the prefix that a compared file took (the rest are counted in `remote`). */
+  let compared = 0;
   for (const file of input.files) {
     if (input.remote.has(file.key)) local.add(file.key);
     if (input.owns && !input.owns(file.key)) continue;
     const content = input.content.get(file.key);
     if (!content) throw new Error(`buildPlan: no content entry for ${file.key}`);
+    if (
+      !local.has(file.key) &&
+      (content.remote || content.proven !== undefined || content.replaced !== undefined)
+    )
+      compared++;
     const remote = content.remote ?? input.remote.get(file.key);
     const item = decideOne(file, content, remote, input.force);
+    // The Cache-Control the object was stored with comes from the deploy state (settings-check.ts).
+    if (changesImmutable(item, item.previousCacheControl)) item.warning = IMMUTABLE_CHANGE;
     if (item.action === 'skip') plan.others.push(item);
     else (file.entry ? plan.entries : plan.assets).push(item);
   }
-  const stale = [...input.remote.values()].filter(
-    (o) => !local.has(o.key) && isUnderPrefix(o.key, input.prefix),
-  );
-  planDeletes(plan, stale, input);
+  const stale: RemoteObject[] = [];
+  let owned = compared;
+  for (const o of input.remote.values()) {
+    if (!isUnderPrefix(o.key, input.prefix)) continue;
+    const unowned = local.has(o.key) ? undefined : input.unowned?.(o.key);
+    if (unowned) {
+      plan.others.push({ key: o.key, action: 'keep', size: o.size, ...unowned });
+      continue;
+    }
+    owned++;
+    if (!local.has(o.key)) stale.push(o);
+  }
+  planDeletes(plan, stale, owned, input);
   return plan;
 }
 
-function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void {
+/**
+ * `owned`: the listed keys the spec owns, what a share in max_delete is a share of (keys it
+ * never deletes must not make the share of the site larger: 10,000 kept uploads beside a
+ * 50-key site would let 50% remove all of it).
+ */
+function planDeletes(plan: Plan, stale: RemoteObject[], owned: number, input: PlanInput): void {
   const { enabled, max } = input.delete;
+  const over = stale.length > deleteLimit(max, owned);
   const reason: Reason | undefined =
-    !enabled || input.deletesElsewhere
-      ? 'delete-off'
-      : stale.length > max
-        ? 'over-max-delete'
-        : undefined;
+    !enabled || input.deletesElsewhere ? 'delete-off' : over ? 'over-max-delete' : undefined;
+  const detail =
+    reason === 'over-max-delete'
+      ? `${stale.length} stale key${stale.length === 1 ? '' : 's'}, ${describeCap(max, owned)}`
+      : undefined;
   for (const o of stale) {
     const item: PlanItem = {
       key: o.key,
@@ -162,6 +200,7 @@ function planDeletes(plan: Plan, stale: RemoteObject[], input: PlanInput): void 
       reason: reason ?? 'stale',
       size: o.size,
     };
+    if (detail) item.detail = detail;
     (reason ? plan.others : plan.deletes).push(item);
   }
 }
@@ -280,6 +319,11 @@ function digestMatches(content: LocalContent, rawEtag: string): MatchResult {
     };
   }
   return { equal: false, reason: 'changed', detail: 'content differs (MD5)' };
+}
+
+/** A key kept because the spec does not own it (exclude, include, keep), not a stale one. */
+export function isUnowned(item: PlanItem): boolean {
+  return item.reason === 'excluded' || item.reason === 'protected';
 }
 
 export function planCounts(plan: Plan): {

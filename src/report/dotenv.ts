@@ -30,6 +30,7 @@ export function dotenvFromResult(result: RunResult, dryRun: boolean): string {
     S3SHIP_FAILED: c.failed,
     S3SHIP_NOT_RUN: c.notRun,
     S3SHIP_KEPT: c.kept,
+    S3SHIP_NOT_OWNED: c.notOwned,
     S3SHIP_BYTES: c.uploadedBytes,
     S3SHIP_DURATION_MS: Math.round(result.durationMs),
     S3SHIP_TARGET: safe(`s3://${result.target.bucket}/${result.target.prefix}`),

@@ -21,7 +21,12 @@ export interface SummaryOptions {
   maxRows?: number;
   /** Budget for this summary (the step's file may already hold other tools' summaries). */
   maxBytes?: number;
+  /** The run's warnings (e.g. new bytes under keys cached as immutable), shown above the table. */
+  warnings?: readonly string[];
 }
+
+/** Warnings shown at most; the log has every one. */
+const MAX_WARNINGS = 10;
 
 /** Escapes text for a Markdown paragraph or table cell. */
 export function md(text: string): string {
@@ -71,6 +76,15 @@ export function summaryMarkdown(result: RunResult, options: SummaryOptions): str
     `| ${formatCount(c.uploaded)} | ${formatCount(c.updated)} | ${formatCount(c.skipped)} | ${formatCount(c.deleted)} of ${formatCount(c.deletePlanned)} | ${formatCount(c.failed)} | ${formatCount(c.notRun)} | ${formatCount(c.kept)} | ${formatBytes(c.uploadedBytes)} | ${(result.durationMs / 1000).toFixed(1)} s |`,
     '',
   );
+  const warnings = options.warnings ?? [];
+  for (const w of warnings.slice(0, MAX_WARNINGS)) head.push(`> **Warning:** ${md(w)}`, '');
+  if (warnings.length > MAX_WARNINGS)
+    head.push(`> ${formatCount(warnings.length - MAX_WARNINGS)} more warning(s) in the log.`, '');
+  if (c.notOwned > 0)
+    head.push(
+      `${formatCount(c.notOwned)} key(s) under the prefix are not the spec's (\`exclude\`, \`include\` or \`keep\`) and were left alone.`,
+      '',
+    );
   const all = rows(result, options.dryRun);
   if (all.length === 0) return `${[...head, 'Nothing to change.'].join('\n')}\n`;
   return `${[...head, ...keyTable(all, head.join('\n').length, options)].join('\n')}\n`;

@@ -53,15 +53,24 @@ export function githubReporter(ctx: ReportContext): Reporter {
   const progress = progressPart(ctx);
   const log = consoleLog(ctx, progress.terminal, commands ? groups() : NO_SECTIONS);
   const files = reportFiles(ctx, ctx.files, () => log.warnings);
-  return combine(progress, log, files, githubResults(ctx, commands));
+  return combine(
+    progress,
+    log,
+    files,
+    githubResults(ctx, commands, () => log.warnings),
+  );
 }
 
-function githubResults(ctx: ReportContext, commands: boolean): ReporterPart {
+function githubResults(
+  ctx: ReportContext,
+  commands: boolean,
+  warnings: () => readonly string[],
+): ReporterPart {
   const warn = (message: string) => ctx.terminal.err(`warning: ${message}`);
   return {
     finish: async (result: RunResult) => {
       if (commands) annotateFailures(result);
-      const summaryOptions = { command: ctx.command, dryRun: ctx.dryRun };
+      const summaryOptions = { command: ctx.command, dryRun: ctx.dryRun, warnings: warnings() };
       await writeSummary(
         ctx,
         (maxBytes) => summaryMarkdown(result, { ...summaryOptions, maxBytes }),

@@ -32,6 +32,7 @@ interface TestCase {
   failure?: { '@_message': string; '@_type': string; '#text': string };
   skipped?: string;
   'system-out'?: string;
+  'system-err'?: string;
 }
 
 const builder = new XMLBuilder({
@@ -60,6 +61,17 @@ export function junitFromResult(result: RunResult, options: JunitOptions): Junit
 }
 
 function testCase(item: PlanItem, outcome: Outcome | undefined, dryRun: boolean): TestCase {
+  return withWarning(item, caseFor(item, outcome, dryRun));
+}
+
+/** A warning about the key (new bytes under an immutable Cache-Control) goes to its system-err. */
+function withWarning(item: PlanItem, testCase: TestCase): TestCase {
+  return item.warning
+    ? { ...testCase, 'system-err': `warning: ${xmlText(item.warning)}` }
+    : testCase;
+}
+
+function caseFor(item: PlanItem, outcome: Outcome | undefined, dryRun: boolean): TestCase {
   const base: TestCase = { '@_classname': `s3ship.${item.action}`, '@_name': xmlText(item.key) };
   const what =
     item.action === 'upload'

@@ -3,7 +3,7 @@
  * document. Derived from the plan and the outcomes only.
  */
 import type { RunResult } from '../deploy.js';
-import type { PlanItem } from '../plan.js';
+import { isUnowned, type PlanItem } from '../plan.js';
 
 export interface Counts {
   uploaded: number;
@@ -16,6 +16,8 @@ export interface Counts {
   deletePlanned: number;
   /** Stale keys kept (deletes off, or more than max_delete). */
   kept: number;
+  /** Keys under the prefix the spec does not own (exclude, include, keep): never deleted. */
+  notOwned: number;
   failed: number;
   notRun: number;
 }
@@ -23,7 +25,9 @@ export interface Counts {
 export function countsOf(result: RunResult): Counts {
   const { plan, outcomes } = result;
   const skipped = plan.others.filter((i) => i.action === 'skip').length;
-  const kept = plan.others.filter((i) => i.action === 'keep').length;
+  const keeps = plan.others.filter((i) => i.action === 'keep');
+  const notOwned = keeps.filter(isUnowned).length;
+  const kept = keeps.length - notOwned;
   if (!outcomes) {
     const writes = [...plan.assets, ...plan.entries];
     const uploads = writes.filter((i) => i.action === 'upload');
@@ -35,6 +39,7 @@ export function countsOf(result: RunResult): Counts {
       deleted: plan.deletes.length,
       deletePlanned: plan.deletes.length,
       kept,
+      notOwned,
       failed: 0,
       notRun: 0,
     };
@@ -49,6 +54,7 @@ export function countsOf(result: RunResult): Counts {
     deleted: done.filter((o) => o.item.action === 'delete').length,
     deletePlanned: plan.deletes.length,
     kept,
+    notOwned,
     failed: outcomes.filter((o) => o.status === 'failed').length,
     notRun: outcomes.filter((o) => o.status === 'not-run').length,
   };
@@ -92,6 +98,7 @@ export function summaryLine(counts: Counts, dryRun: boolean): string {
       : `deleted ${formatCount(counts.deleted)} of ${formatCount(counts.deletePlanned)}`,
   ];
   if (counts.kept > 0) parts.push(`kept ${formatCount(counts.kept)} stale`);
+  if (counts.notOwned > 0) parts.push(`${formatCount(counts.notOwned)} not owned (exclude/keep)`);
   if (!dryRun) parts.push(`${formatCount(counts.failed)} failed`);
   if (counts.notRun > 0) parts.push(`${formatCount(counts.notRun)} not run`);
   return parts.join(', ');
@@ -103,6 +110,8 @@ export interface JsonItem {
   reason: PlanItem['reason'];
   size: number;
   detail?: string;
+  /** Why this upload deserves a look (new bytes under a key cached as immutable). */
+  warning?: string;
   status?: string;
   error?: string;
 }
@@ -125,6 +134,7 @@ export function jsonReport(
         reason: item.reason,
         size: item.size,
         ...(item.detail ? { detail: item.detail } : {}),
+        ...(item.warning ? { warning: item.warning } : {}),
         ...(outcome ? { status: outcome.status } : {}),
         ...(outcome?.message ? { error: outcome.message } : {}),
       };

@@ -3,6 +3,7 @@
  * says what is expected. Kept apart from schema.ts so that file reads as the spec's outline.
  */
 import * as z from 'zod';
+import { DELETE_CAP_PATTERN, parseDeleteCap } from '../delete-cap.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from './duration.js';
 import { formatSize, parseSize, SIZE_PATTERN } from './size.js';
 
@@ -184,3 +185,23 @@ export const duration = (min: number, max: number) =>
       when: (payload) => payload.issues.length === 0,
       error: `expected a duration from ${formatDuration(min)} to ${formatDuration(max)}`,
     });
+
+const DELETE_CAP_EXPECTED =
+  'expected a number of keys (an integer of 0 or more) or a share of the keys under the prefix such as "25%"';
+
+/** `max_delete`: a number of keys, or a share of the listed keys (delete-cap.ts). */
+export const deleteCap = z
+  .union(
+    [
+      z.int({ error: DELETE_CAP_EXPECTED }).min(0, { error: DELETE_CAP_EXPECTED }),
+      z
+        .string({ error: DELETE_CAP_EXPECTED })
+        .regex(new RegExp(DELETE_CAP_PATTERN), { error: DELETE_CAP_EXPECTED }),
+    ],
+    { error: DELETE_CAP_EXPECTED },
+  )
+  .refine((v) => parseDeleteCap(v) !== undefined, {
+    // Only for well-formed values: "lots" gets one problem, not a second about its range.
+    when: (payload) => payload.issues.length === 0,
+    error: 'expected a share of at most 100%',
+  });

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { DEFAULTS, type DeployConfig, type ObjectSettings, type Rule } from '../config.js';
+import { parseDeleteCap, type DeleteCap } from '../delete-cap.js';
 import type { Spec } from './schema.js';
 import { parseDuration } from './duration.js';
 import { parseSize } from './size.js';
@@ -34,10 +35,13 @@ export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
     source: path.resolve(ctx.sourceBase, spec.source),
     include: [...spec.include],
     exclude: [...DEFAULTS.exclude, ...spec.exclude],
+    keep: [...spec.keep],
     followOutsideSymlinks: spec.follow_outside_symlinks,
     rules: spec.rules.map(normalizeRule),
     entryDocuments: [...spec.entry_documents],
-    delete: { enabled: spec.delete, max: spec.max_delete },
+    allowEmptySource: spec.allow_empty_source,
+    delete: { enabled: spec.delete, max: deleteCapOf(spec.max_delete) },
+    immutableChanges: spec.immutable_changes,
     concurrency: spec.concurrency,
     requestTimeoutMs: spec.request_timeout * 1000,
     multipart: {
@@ -77,6 +81,12 @@ export function normalizeSpec(spec: Spec, ctx: NormalizeContext): DeployConfig {
         }
       : {}),
   };
+}
+
+function deleteCapOf(value: number | string): DeleteCap {
+  const cap = parseDeleteCap(value);
+  if (cap === undefined) throw new Error(`normalizeSpec: max_delete ${value} passed the schema`);
+  return cap;
 }
 
 /** '' or 'a/b/': leading '/' dropped, one trailing '/' added. ('..' and '//' are schema errors.) */

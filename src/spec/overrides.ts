@@ -13,7 +13,9 @@ export interface SpecOverrides {
   endpoint?: string;
   pathStyle?: boolean;
   delete?: boolean;
-  maxDelete?: number;
+  allowEmptySource?: boolean;
+  /** A number of keys, or a share of the listed keys such as `"25%"` (the schema checks it). */
+  maxDelete?: number | string;
   concurrency?: number;
   /** Pins the credentials source (`auto`, `spec`, `env`, `web-identity`, `profile`, `default`). */
   credentials?: string;
@@ -34,6 +36,7 @@ export const OVERRIDE_FLAGS: Readonly<
   endpoint: { path: ['target', 'endpoint'], flag: '--endpoint' },
   pathStyle: { path: ['target', 'path_style'], flag: '--path-style' },
   delete: { path: ['delete'], flag: '--delete' },
+  allowEmptySource: { path: ['allow_empty_source'], flag: '--allow-empty-source' },
   maxDelete: { path: ['max_delete'], flag: '--max-delete' },
   concurrency: { path: ['concurrency'], flag: '--concurrency' },
   credentials: { path: ['credentials', 'source'], flag: '--credentials' },

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { specSchema } from './schema.js';
+import { DELETE_CAP_PATTERN } from '../delete-cap.js';
 import { DURATION_PATTERN } from './duration.js';
 import { SIZE_PATTERN } from './size.js';
 
@@ -80,6 +81,8 @@ function typeOf(node: JsonNode): string {
     if (node.anyOf.some((n) => n.pattern === SIZE_PATTERN)) return 'size (bytes, or e.g. `8MiB`)';
     if (node.anyOf.some((n) => n.pattern === DURATION_PATTERN))
       return 'duration (seconds, or e.g. `12h`, `7d`)';
+    if (node.anyOf.some((n) => n.pattern === DELETE_CAP_PATTERN))
+      return 'integer (≥ 0) or share (e.g. `"25%"`)';
     return node.anyOf.map(typeOf).join(' or ');
   }
   switch (node.type) {

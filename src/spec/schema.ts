@@ -5,11 +5,13 @@
  */
 import * as z from 'zod';
 import { DEFAULTS } from '../config.js';
+import { formatDeleteCap } from '../delete-cap.js';
 import {
   always,
   bool,
   bucket,
   CANNED_ACLS,
+  deleteCap,
   duration,
   glob,
   grant,
@@ -229,7 +231,12 @@ export const specSchema = z
       exclude: globList
         .default([])
         .describe(
-          `Globs of files never deployed, added to the built-in ${DEFAULTS.exclude.map((g) => `\`${g}\``).join(', ')}.`,
+          `Globs of files never deployed, added to the built-in ${DEFAULTS.exclude.map((g) => `\`${g}\``).join(', ')}. Like \`aws s3 sync\`, the filters apply to the bucket too: a key under \`prefix\` that \`include\` does not match or \`exclude\` matches is never deleted.`,
+        ),
+      keep: globList
+        .default([])
+        .describe(
+          'Globs (relative to `prefix`) of keys that no file in `source` has and that are never deleted, e.g. `uploads/**` for files users upload next to the site.',
         ),
       follow_outside_symlinks: bool()
         .default(false)
@@ -250,9 +257,21 @@ export const specSchema = z
       delete: bool()
         .default(false)
         .describe('Delete objects under `prefix` that `source` no longer has.'),
-      max_delete: intRange(0)
-        .default(DEFAULTS.maxDelete)
-        .describe('Most objects one run may delete; when more are stale, none is deleted.'),
+      max_delete: deleteCap
+        .default(formatDeleteCap(DEFAULTS.maxDelete))
+        .describe(
+          'Most objects one run may delete: a number, or a share of the keys under `prefix` that the spec owns (`"25%"`, rounded down; keys `exclude` or `keep` spare do not count); when more are stale, none is deleted. The default stops a build that lost most of the site (an empty or half-written output folder, the wrong `source`) on a site of any size, while routine deletes (a removed page, renamed hashed assets) stay well under half; a deploy that replaces most of a site on purpose passes `--max-delete 100%` once.',
+        ),
+      allow_empty_source: bool()
+        .default(false)
+        .describe(
+          'Deploy even when `source` has no file after `include`/`exclude` while deletes are on (by default refused, exit 2: a build that wrote nothing would make every key stale).',
+        ),
+      immutable_changes: oneOf(['warn', 'error'])
+        .default('warn')
+        .describe(
+          'When a file whose `cache_control` says `immutable` changes bytes under the same key (browsers and CDNs may keep the old ones until max-age runs out, often a year): `warn` names the keys and uploads, `error` stops before anything is uploaded (exit 2).',
+        ),
       concurrency: intRange(1, 256)
         .default(DEFAULTS.concurrency)
         .describe('Requests in flight at once.'),

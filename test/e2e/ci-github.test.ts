@@ -187,7 +187,9 @@ describe('the action bundle under a runner-like environment', () => {
     const workspace = mkdtempSync(path.join(os.tmpdir(), 's3ship-ws-'));
     const step = await actionStep(workspace, { bucket: 'b', source: '.', 'max-delete': 'all' });
     expectExit(step, 2);
-    expect(step.stdout).toContain('input max-delete expects a whole number, got "all"');
+    expect(step.stdout).toContain(
+      'input max-delete expects a whole number of keys or a share of the keys under the prefix, got "all"',
+    );
   });
 });
 

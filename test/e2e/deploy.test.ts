@@ -243,12 +243,16 @@ describe('deploy to the real gateway', () => {
 });
 
 describe('--delete', () => {
-  /** A site under prefix site/, with stale keys inside the prefix and look-alikes outside it. */
+  /**
+   * A site deployed under prefix site/, then stale keys inside the prefix (2 of 6 there: under
+   * the default max_delete of half) and look-alikes outside it.
+   */
   async function withStale(rules = '') {
     const ctx = await siteWithSpec(
-      { 'index.html': 'home', 'a.js': 'a' },
+      { 'index.html': 'home', 'a.js': 'a', 'b.js': 'b', 'c.css': 'c' },
       { prefix: 'site/', rules },
     );
+    expect((await deploy(ctx.bucket, ['-c', ctx.spec])).code).toBe(0);
     for (const key of ['site/old.js', 'site/older/x.css', 'other/keep.txt', 'sitemap.xml', 'site'])
       await putObject(ctx.bucket, key, 'x');
     return ctx;
@@ -263,6 +267,8 @@ describe('--delete', () => {
       'other/keep.txt',
       'site',
       'site/a.js',
+      'site/b.js',
+      'site/c.css',
       'site/index.html',
       'sitemap.xml',
     ]);

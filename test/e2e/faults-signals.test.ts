@@ -42,6 +42,8 @@ const STALE = 'site/stale.txt';
 async function setup(name: string) {
   const bucket = await createTestBucket(name);
   buckets.push(bucket);
+  // The only key under the prefix: max_delete 1 lets it go (the default, half of the keys
+  // there, would keep it), so only an unfinished deploy can be what keeps it.
   await putObject(bucket, STALE, 'stale, and must stay: the deploy never finished');
   const files: Record<string, Buffer> = {
     'index.html': Buffer.from('<!doctype html><title>entry</title>'),
@@ -61,6 +63,7 @@ target:
   endpoint: ${proxy.endpoint}
   region: us-east-1
 delete: true
+max_delete: 1
 concurrency: 4
 multipart:
   threshold: 5MiB

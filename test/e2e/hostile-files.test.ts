@@ -168,7 +168,9 @@ describe('hostile and odd files', () => {
     });
     await chmod(path.join(source, 'locked.txt'), 0o000);
     await chmod(path.join(source, 'closed'), 0o000);
-    const { bucket, spec } = await bucketWithSpec('perm', source, 'delete: true\n');
+    // max_delete 1: the stale key is the only one under the prefix, and the default (half of
+    // them) would keep it whatever happened; here only the failed upload may keep it.
+    const { bucket, spec } = await bucketWithSpec('perm', source, 'delete: true\nmax_delete: 1\n');
     await putObject(bucket, 'site/stale.txt', 'stale');
     await chmod(spec, 0o644);
     const cli = startCli(['deploy', '-c', spec], { HOME: '/nonexistent' }, { asNobody: true });

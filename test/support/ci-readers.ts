@@ -75,6 +75,7 @@ export interface JunitCase {
   failure?: { message: string; type: string; text: string };
   skipped?: string;
   out?: string;
+  err?: string;
 }
 
 export function parseJunit(xml: string): { suite: Record<string, string>; cases: JunitCase[] } {
@@ -94,6 +95,7 @@ export function parseJunit(xml: string): { suite: Record<string, string>; cases:
     ...(c.failure ? { failure: c.failure as NonNullable<JunitCase['failure']> } : {}),
     ...(c.skipped !== undefined ? { skipped: c.skipped as string } : {}),
     ...(c['system-out'] !== undefined ? { out: c['system-out'] as string } : {}),
+    ...(c['system-err'] !== undefined ? { err: c['system-err'] as string } : {}),
   }));
   return { suite, cases };
 }

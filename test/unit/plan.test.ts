@@ -1,9 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import picomatch from 'picomatch';
 import { digestBuffer } from '../../src/hash.js';
 import { buildPlan, type LocalContent, type PlanInput } from '../../src/plan.js';
 import type { LocalFile } from '../../src/scan.js';
 import type { RemoteObject } from '../../src/store/store.js';
+import { unownedKeys } from '../../src/unowned.js';
 
 const MiB = 1024 * 1024;
 const settings = { contentType: 'text/plain' };
@@ -206,6 +208,58 @@ describe('buildPlan: deletes', () => {
     expect(plan.others.every((i) => i.reason === 'over-max-delete')).toBe(true);
   });
 
+  test('max_delete as a share: of the keys under the prefix, rounded down', () => {
+    // 8 keys under the prefix (5 of them local files), 25% of 8 = 2.
+    const local = ['a', 'b', 'c', 'd', 'e'].map((k) => file(`site/${k}`, 1));
+    const plan = (staleKeys: string[]) =>
+      buildPlan(
+        input(local, [], remote([...local.map((f) => f.key), ...staleKeys, 'other/x']), {
+          prefix: 'site/',
+          delete: { enabled: true, max: { percent: 25 } },
+        }),
+      );
+    const three = plan(['site/x', 'site/y', 'site/z']);
+    expect(three.deletes).toEqual([]);
+    expect(three.others.filter((i) => i.action === 'keep')).toEqual(
+      ['site/x', 'site/y', 'site/z'].map((key) =>
+        expect.objectContaining({
+          key,
+          reason: 'over-max-delete',
+          detail: '3 stale keys, max_delete 25% of 8 keys = 2',
+        }),
+      ),
+    );
+    // 7 keys: 25% of 7 is 1.75, so 1 — and 2 stale keys are too many.
+    expect(plan(['site/x', 'site/y']).deletes).toEqual([]);
+    const one = plan(['site/x']);
+    expect(one.deletes.map((i) => i.key)).toEqual(['site/x']);
+  });
+
+  test('max_delete as a share counts objects whose files were compared or proven equal', () => {
+    // Gather hands the plan compared objects in `content`, not in `remote`: they count too.
+    const files = ['a', 'b', 'c'].map((k) => file(k, 1));
+    const plan = buildPlan(
+      input(
+        files,
+        [
+          ['a', { settings, proven: '' }],
+          ['b', { settings, remote: { key: 'b', size: 2, etag: 'e' } }],
+        ],
+        remote(['old']),
+        { delete: { enabled: true, max: { percent: 50 } } },
+      ),
+    );
+    // a, b and old are listed (c is new): 50% of 3 = 1.
+    expect(plan.deletes.map((i) => i.key)).toEqual(['old']);
+  });
+
+  test('over max_delete as a number: the detail states the cap and the count', () => {
+    const plan = buildPlan(
+      input([], [], remote(['a', 'b', 'c']), { delete: { enabled: true, max: 2 } }),
+    );
+    expect(plan.others[0]?.detail).toBe('3 stale keys, max_delete 2');
+  });
+
   test('property: deletes never leave the prefix and never touch a local key', () => {
     const key = fc.stringMatching(/^[a-c]{0,2}\/?[a-c]{1,3}$/);
     fc.assert(
@@ -224,6 +278,126 @@ describe('buildPlan: deletes', () => {
             expect(d.key.startsWith(prefix) && d.key !== prefix).toBe(true);
             expect(files.some((f) => f.key === d.key)).toBe(false);
           }
+        },
+      ),
+    );
+  });
+});
+
+describe('buildPlan: keys the spec does not own are never deleted', () => {
+  const remote = (keys: string[]) => keys.map((key) => ({ key, size: 1, etag: 'e' }));
+  const filters = (f: { include?: string[]; exclude?: string[]; keep?: string[] }) => ({
+    include: f.include ?? ['**'],
+    exclude: f.exclude ?? [],
+    keep: f.keep ?? [],
+  });
+  const planWith = (
+    f: Parameters<typeof filters>[0],
+    local: string[],
+    listed: string[],
+    prefix = '',
+  ) =>
+    buildPlan(
+      input(
+        local.map((k) => file(k, 1)),
+        [],
+        remote(listed),
+        {
+          prefix,
+          delete: { enabled: true, max: 1000 },
+          unowned: unownedKeys(filters(f), prefix),
+        },
+      ),
+    );
+  const kept = (plan: ReturnType<typeof buildPlan>) =>
+    plan.others
+      .filter((i) => i.action === 'keep')
+      .map((i) => [i.key, i.reason, i.detail ?? ''] as const);
+
+  test('exclude protects remote keys; truly stale keys are deleted in the same plan', () => {
+    const plan = planWith(
+      { exclude: ['uploads/**'] },
+      ['index.html'],
+      ['index.html', 'uploads/user.jpg', 'old.js'],
+    );
+    expect(plan.deletes.map((i) => i.key)).toEqual(['old.js']);
+    expect(kept(plan)).toEqual([['uploads/user.jpg', 'excluded', 'matches exclude uploads/**']]);
+  });
+
+  test('an exclude that names a folder protects everything below it, as the scan skips it', () => {
+    const plan = planWith(
+      { exclude: ['drafts', '**/.git'] },
+      [],
+      ['drafts/a/b.html', 'docs/.git/config', 'draftsman.html'],
+    );
+    expect(plan.deletes.map((i) => i.key)).toEqual(['draftsman.html']);
+    expect(kept(plan)).toEqual([
+      ['drafts/a/b.html', 'excluded', 'matches exclude drafts'],
+      ['docs/.git/config', 'excluded', 'matches exclude **/.git'],
+    ]);
+  });
+
+  test('a key that include does not match is not owned either', () => {
+    const plan = planWith(
+      { include: ['docs/**', '*.html'] },
+      ['docs/a.html'],
+      ['docs/a.html', 'docs/old.html', 'blog/post.html'],
+    );
+    expect(plan.deletes.map((i) => i.key)).toEqual(['docs/old.html']);
+    expect(kept(plan)).toEqual([
+      ['blog/post.html', 'excluded', 'matches no include glob (docs/**, *.html)'],
+    ]);
+  });
+
+  test('keep protects keys with no local file, relative to the prefix; local files still upload', () => {
+    const plan = planWith(
+      { keep: ['uploads/**', 'legacy/**'] },
+      ['site/uploads/new.jpg'],
+      ['site/uploads/a.jpg', 'site/legacy/x/y.html', 'site/old.css', 'uploads/outside.jpg'],
+      'site/',
+    );
+    expect(plan.assets.map((i) => [i.key, i.reason])).toEqual([['site/uploads/new.jpg', 'new']]);
+    expect(plan.deletes.map((i) => i.key)).toEqual(['site/old.css']);
+    expect(kept(plan)).toEqual([
+      ['site/uploads/a.jpg', 'protected', 'matches keep uploads/**'],
+      ['site/legacy/x/y.html', 'protected', 'matches keep legacy/**'],
+    ]);
+  });
+
+  test('a share in max_delete is of the owned keys: kept keys cannot widen it', () => {
+    // 2 local + 3 stale owned keys, 10 excluded uploads: 50% of 5 = 2 (of 15 it would be 7).
+    const uploads = Array.from({ length: 10 }, (_, i) => `uploads/u${i}.jpg`);
+    const plan = buildPlan(
+      input([file('a', 1), file('b', 1)], [], remote(['a', 'b', 'x', 'y', 'z', ...uploads]), {
+        delete: { enabled: true, max: { percent: 50 } },
+        unowned: unownedKeys(filters({ exclude: ['uploads/**'] }), ''),
+      }),
+    );
+    expect(plan.deletes).toEqual([]);
+    expect(plan.others.find((i) => i.key === 'x')).toMatchObject({
+      reason: 'over-max-delete',
+      detail: '3 stale keys, max_delete 50% of 5 keys = 2',
+    });
+  });
+
+  test('property: no key that exclude or keep matches, or include misses, is ever deleted', () => {
+    const key = fc.stringMatching(/^[ab]{1,2}(\/[ab]{1,2}){0,2}$/);
+    const glob = fc.constantFrom('a/**', 'b', '**/ab', 'a*', '*/b/**', 'ba/*');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(key),
+        fc.array(glob, { maxLength: 2 }),
+        fc.array(glob, { maxLength: 2 }),
+        fc.array(glob, { minLength: 1, maxLength: 2 }),
+        (keys, exclude, keep, include) => {
+          const plan = planWith({ exclude, keep, include }, [], keys);
+          // picomatch itself as the oracle, not the code under test.
+          const matches = (k: string, globs: string[]) =>
+            picomatch.isMatch(k, globs, { dot: true });
+          for (const { key: k } of plan.deletes) {
+            expect(matches(k, exclude) || matches(k, keep) || !matches(k, include)).toBe(false);
+          }
+          expect(plan.deletes.length + kept(plan).length).toBe(keys.length);
         },
       ),
     );

@@ -162,6 +162,9 @@ describe('GitHub Action inputs', () => {
       overrides: { delete: true, maxDelete: 10, roleArn: 'arn:x' },
       dryRun: true,
     });
+    expect(actionOptions(inputs({ 'max-delete': '25%' }), '/ws').overrides).toEqual({
+      maxDelete: '25%',
+    });
   });
 
   test('a bad input names the input, the value and what it expects', () => {
@@ -170,6 +173,9 @@ describe('GitHub Action inputs', () => {
     );
     expect(() => actionOptions(inputs({ concurrency: 'lots' }), '/ws')).toThrow(
       /input concurrency expects a whole number, got "lots"/,
+    );
+    expect(() => actionOptions(inputs({ 'max-delete': 'half' }), '/ws')).toThrow(
+      'input max-delete expects a whole number of keys or a share of the keys under the prefix, got "half" — e.g. 100 or 25%.',
     );
   });
 
@@ -187,7 +193,7 @@ describe('GitHub Action inputs', () => {
     for (const [name, input] of Object.entries(yml.inputs)) {
       expect(input.description.length).toBeGreaterThan(10);
       const value =
-        /delete$|style|dry-run|force/.test(name) && name !== 'max-delete'
+        /delete$|style|dry-run|force|allow-/.test(name) && name !== 'max-delete'
           ? 'true'
           : /max|concurrency/.test(name)
             ? '5'

@@ -159,6 +159,24 @@ describe('GitHub reporter', () => {
     expect(errors[9]).toMatch(/16 more key\(s\) failed/);
   });
 
+  test("the job summary shows the run's warnings above the key table", async () => {
+    const store = new MemoryStore();
+    const immutable = {
+      rules: [{ match: ['assets/**'], cacheControl: 'public, max-age=31536000, immutable' }],
+    };
+    await deployTree(site(2), { store, config: immutable });
+    const { result, events } = await deployTree(
+      { ...site(2), 'assets/f1.js': 'changed bytes' },
+      { store, config: immutable },
+    );
+    const reporter = githubReporter(reportContext(recordingTerminal(), { env: process.env }));
+    events.forEach(reporter.sink);
+    await reporter.finish(result);
+    expect(markdownText(readFileSync(summaryFile, 'utf8'))).toMatch(
+      /Warning: 1 key\(s\) whose Cache-Control says immutable get new bytes: assets\/f1\.js — /,
+    );
+  });
+
   test('a few failures: one annotation each, no summary annotation', async () => {
     const { result, events } = await deployTree(site(5), {
       failures: [

@@ -51,6 +51,57 @@ describe('multipart sizes', () => {
   });
 });
 
+describe('max_delete', () => {
+  it.each([
+    ['10', 10],
+    ['0', 0],
+    ['"25%"', { percent: 25 }],
+    ['"12.5%"', { percent: 12.5 }],
+    ['"100%"', { percent: 100 }],
+    ['"0%"', { percent: 0 }],
+  ])('reads %s', (given, cap) => {
+    expect(load(`${MINIMAL}max_delete: ${given}\n`).delete.max).toEqual(cap);
+  });
+
+  it('defaults to half of the keys under the prefix', () => {
+    expect(load(MINIMAL).delete.max).toEqual({ percent: 50 });
+  });
+
+  it('types a ${VAR} of digits as a number of keys', () => {
+    const config = load(`${MINIMAL}max_delete: \${MAX}\n`, { env: { MAX: '7' } });
+    expect(config.delete.max).toBe(7);
+  });
+
+  it.each([
+    ['"120%"', 'expected a share of at most 100%, got "120%"'],
+    [
+      'abc',
+      'expected a number of keys (an integer of 0 or more) or a share of the keys under the prefix such as "25%", got "abc"',
+    ],
+    [
+      '-1',
+      'expected a number of keys (an integer of 0 or more) or a share of the keys under the prefix such as "25%", got -1',
+    ],
+    [
+      '"1.5"',
+      'expected a number of keys (an integer of 0 or more) or a share of the keys under the prefix such as "25%", got "1.5"',
+    ],
+  ])('rejects %s, at its line and column', (given, message) => {
+    const found = problems(`${MINIMAL}max_delete: ${given}\n`);
+    expect(found.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`)).toEqual([
+      `5:13 max_delete: ${message}`,
+    ]);
+  });
+
+  it('takes a share from --max-delete and names the flag when it is out of range', () => {
+    expect(load(MINIMAL, { overrides: { maxDelete: '25%' } }).delete.max).toEqual({ percent: 25 });
+    const found = problems(`${MINIMAL}max_delete: 10\n`, { overrides: { maxDelete: '120%' } });
+    expect(found.map((p) => `${p.file} ${p.path}: ${p.message}`)).toEqual([
+      '<flags> --max-delete: expected a share of at most 100%, got "120%"',
+    ]);
+  });
+});
+
 describe('flag overrides', () => {
   it('win over the spec', () => {
     const config = load(`${MINIMAL}concurrency: 4\n`, {

@@ -23,6 +23,7 @@ describe('a valid spec', () => {
       source: '/repo/public',
       include: ['**'],
       exclude: [...DEFAULTS.exclude, '**/*.map'],
+      keep: ['uploads/**'],
       followOutsideSymlinks: true,
       rules: [
         {
@@ -41,7 +42,9 @@ describe('a valid spec', () => {
         { match: ['old/**', 'legacy/*.html'], websiteRedirect: '/new/' },
       ],
       entryDocuments: ['**/*.html'],
+      allowEmptySource: true,
       delete: { enabled: true, max: 10 },
+      immutableChanges: 'error',
       concurrency: 32,
       multipart: { threshold: 64 * 1024 * 1024, partSize: 16 * 1024 * 1024 },
       requestTimeoutMs: 60000,
@@ -59,9 +62,11 @@ describe('a valid spec', () => {
     });
     expect(config.include).toEqual(DEFAULTS.include);
     expect(config.exclude).toEqual(DEFAULTS.exclude);
+    expect(config.keep).toEqual([]);
     expect(config.entryDocuments).toEqual(DEFAULTS.entryDocuments);
     expect(config.delete).toEqual({ enabled: false, max: DEFAULTS.maxDelete });
     expect(config.concurrency).toBe(DEFAULTS.concurrency);
+    expect(config.immutableChanges).toBe('warn');
     expect(config.multipart).toEqual({
       threshold: DEFAULTS.multipartThreshold,
       partSize: DEFAULTS.partSize,
@@ -133,7 +138,7 @@ describe('${VAR} expansion', () => {
 });
 
 function topKeys(): string {
-  return 'version, source, target, include, exclude, follow_outside_symlinks, entry_documents, rules, delete, max_delete, concurrency, request_timeout, multipart, presign, cloudfront, state, credentials';
+  return 'version, source, target, include, exclude, keep, follow_outside_symlinks, entry_documents, rules, delete, max_delete, allow_empty_source, immutable_changes, concurrency, request_timeout, multipart, presign, cloudfront, state, credentials';
 }
 
 describe('problems', () => {
@@ -170,7 +175,7 @@ describe('problems', () => {
     expect(problems(text).map((p) => `${p.path}: ${p.message}`)).toEqual([
       'concurrency: expected an integer from 1 to 256, got "sixteen"',
       'delete: expected true or false, got "yes"',
-      'max_delete: expected an integer of 0 or more, got 1.5',
+      'max_delete: expected a number of keys (an integer of 0 or more) or a share of the keys under the prefix such as "25%", got 1.5',
       'include: expected a list of globs, got "**"',
     ]);
   });

@@ -1,0 +1,2 @@
+import { createRequire as __s3shipCreateRequire } from 'node:module'; const require = __s3shipCreateRequire(import.meta.url);
+import{a,b,c,d}from"./chunk-SZM7EKQV.js";import"./chunk-LEIIAI33.js";import"./chunk-QLEUJQDX.js";import"./chunk-7DYYWOK6.js";import"./chunk-DU5S2ROI.js";import"./chunk-AAIACUJP.js";import"./chunk-AQ7AMGI6.js";export{a as ANNOTATION_LIMIT,b as actionInput,d as changedKeys,c as githubReporter};
