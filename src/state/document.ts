@@ -12,7 +12,7 @@
  * On the store: gzip of one JSON document,
  *   { format, version, bucket, prefix, written, count,
  *     settings: [ {header: value, …}, … ],
- *     objects: [ [key under the prefix, size, etag, lastModified (s), settings index, md5], … ] }
+ *     objects: [ [key under the prefix, size, etag, lastModified (ms), settings index, md5], … ] }
  * Settings sets are few (one per rule combination and Content-Type), so records point into a
  * table. `md5` is `true` where it equals the ETag (a single-part, unencrypted object: most of
  * them, which keeps the document about half the size), null where it is not known, else hex.
@@ -27,7 +27,7 @@ export interface StateRecord {
   size: number;
   /** ETag, quotes removed. */
   etag: string;
-  /** LastModified in whole seconds since the epoch. */
+  /** LastModified in milliseconds since the epoch (a whole second where the store said no more). */
   lastModified: number;
   /** Hex MD5 of the object's bytes, where known. */
   md5: string | undefined;

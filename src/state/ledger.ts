@@ -6,6 +6,18 @@
 import type { RemoteObject } from '../store/store.js';
 import type { DeployState, StateRecord } from './document.js';
 
+/**
+ * Whether a recorded LastModified is the listed one. Times are compared to the millisecond
+ * where the store gives milliseconds (Ceph RGW lists them); a recorded whole second — what S3
+ * lists, and what a HeadObject says anywhere — stands for any time within that second. (So on
+ * S3, a header change made in the same second as s3ship's own write of that object goes unseen
+ * until the object changes again: S3 says no more than that.)
+ */
+function sameTime(recorded: number, listed: number | undefined): boolean {
+  if (listed === undefined || listed < 0) return false;
+  return recorded === listed || (recorded % 1000 === 0 && listed - (listed % 1000) === recorded);
+}
+
 export class StateLedger {
   /** Records this run vouches for, by key: the next state. */
   private readonly next = new Map<string, StateRecord>();
@@ -20,11 +32,9 @@ export class StateLedger {
   trusted(listed: RemoteObject): StateRecord | undefined {
     const record = this.previous?.records.get(listed.key);
     return record !== undefined &&
-      listed.lastModified !== undefined &&
-      listed.lastModified >= 0 &&
-      record.lastModified === listed.lastModified &&
       record.etag === listed.etag &&
-      record.size === listed.size
+      record.size === listed.size &&
+      sameTime(record.lastModified, listed.lastModified)
       ? record
       : undefined;
   }

@@ -94,14 +94,18 @@ export function settingsCheck(options: {
       const known = md5 ?? head.metadata[MD5_METADATA_KEY];
       const changes = settingChanges(head.headers, want, true);
       if (changes.length > 0) return { same: false, changes: describeChanges(changes), md5: known };
+      // Recorded with the listing's time (milliseconds where the store lists them); a HEAD of a
+      // later second means the object changed after it was listed: no record then.
       const seen: StateRecord = {
         size: head.size,
         etag: head.etag,
-        lastModified: head.lastModified,
+        lastModified: listed.lastModified ?? -1,
         md5: known,
         settings: want,
       };
-      if (head.lastModified >= 0) ledger.vouch(listed.key, seen);
+      const listedSecond = seen.lastModified - (seen.lastModified % 1000);
+      if (seen.lastModified >= 0 && head.lastModified <= listedSecond)
+        ledger.vouch(listed.key, seen);
       return { same: true };
     },
     previousCacheControl: async (listed) =>

@@ -130,7 +130,7 @@ export class S3Store implements ObjectStore {
       return {
         size: Number(h['content-length'] ?? 0),
         etag: stripQuotes(String(h.etag ?? '')),
-        lastModified: epochSeconds(h['last-modified']),
+        lastModified: epochMillis(h['last-modified']),
         metadata,
         headers: headersOfObject(h),
         ...(Number.isFinite(parts) && parts > 0 ? { partsCount: parts } : {}),
@@ -183,7 +183,7 @@ export class S3Store implements ObjectStore {
     const result = readXml(response.body).fields;
     return {
       etag: stripQuotes(result.ETag ?? ''),
-      lastModified: epochSeconds(result.LastModified),
+      lastModified: epochMillis(result.LastModified),
     };
   }
 
@@ -370,13 +370,13 @@ function ifMatch(etag: string): Record<string, string> {
 }
 
 /**
- * A time the store gave (ListObjectsV2's ISO 8601 `LastModified`, an HTTP date in
- * `Last-Modified`, CopyObjectResult's), in whole seconds since the epoch: S3 and Ceph RGW list
- * milliseconds but send headers in seconds, and the deploy state compares the two.
+ * A time the store gave, in milliseconds since the epoch (-1 when it gave none): ListObjectsV2's
+ * and CopyObjectResult's ISO 8601 `LastModified` (Ceph RGW 16 gives milliseconds, S3 whole
+ * seconds), or an HTTP date (`Last-Modified` of HeadObject: whole seconds, truncated).
  */
-export function epochSeconds(time: string | undefined): number {
+export function epochMillis(time: string | undefined): number {
   const ms = time === undefined ? NaN : Date.parse(time);
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : -1;
+  return Number.isFinite(ms) ? ms : -1;
 }
 
 /** The ETag without its quotes, as a string of its own (a view would keep the quoted one). */
@@ -407,7 +407,7 @@ function parseListPage(body: Buffer): ListPage {
             key: ownedString(o.Key),
             size: Number(o.Size ?? 0),
             etag: stripQuotes(o.ETag ?? ''),
-            lastModified: epochSeconds(o.LastModified),
+            lastModified: epochMillis(o.LastModified),
           },
         ],
   );

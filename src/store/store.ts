@@ -12,7 +12,7 @@ export interface RemoteObject {
   /** ETag as listed, quotes removed. */
   etag: string;
   /**
-   * LastModified as listed, in whole seconds since the epoch (-1 if the store sent none; unset
+   * LastModified as listed, in milliseconds since the epoch (-1 if the store sent none; unset
    * only where no store listed it, as in plan tests).
    */
   lastModified?: number;
@@ -21,7 +21,7 @@ export interface RemoteObject {
 export interface HeadResult {
   size: number;
   etag: string;
-  /** Last-Modified, in whole seconds since the epoch (-1 if the store sent none). */
+  /** Last-Modified, in milliseconds since the epoch (whole seconds: an HTTP date; -1: none). */
   lastModified: number;
   /** User metadata, keys lower-case without the x-amz-meta- prefix. */
   metadata: Record<string, string>;

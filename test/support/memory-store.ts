@@ -32,7 +32,7 @@ export interface StoredObject {
   cacheControl?: string;
   /** The settings headers it was written with (object-headers.ts), ACLs included. */
   headers?: Record<string, string>;
-  /** Seconds: every write ticks the store's clock, so each write has its own. */
+  /** Milliseconds, a whole second (as S3 lists them): each write has a second of its own. */
   lastModified?: number;
 }
 
@@ -58,8 +58,8 @@ export class MemoryStore implements ObjectStore {
   /** Milliseconds each request takes (lets concurrency build up). */
   latencyMs = 0;
   private nextUpload = 1;
-  /** The store's clock, in seconds (each write ticks it). */
-  clock = 1_000_000;
+  /** The store's clock, in milliseconds (each write moves it on by a second). */
+  clock = 1_000_000_000;
   /**
    * Set to play S3 with SSE-KMS: an object written encrypted with aws:kms gets an ETag that is
    * not the MD5 of its bytes (a new one at every write, a copy onto itself included).
@@ -174,7 +174,7 @@ export class MemoryStore implements ObjectStore {
     input: { settings: ResolvedSettings; metadata: Record<string, string> },
   ): StoredObject {
     const headers = requestHeaders(input.settings, {});
-    const lastModified = ++this.clock;
+    const lastModified = (this.clock += 1000);
     const kms = this.kmsEtags && input.settings.serverSideEncryption?.startsWith('aws:kms');
     return {
       body,
