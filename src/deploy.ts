@@ -250,7 +250,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     if (!options.dryRun)
       await state.finish(
         result,
-        () => reads.list(target.prefix, deps.signal),
+        (prefix) => reads.list(prefix, deps.signal),
         listedCount,
         executor.request,
       );

@@ -53,6 +53,8 @@ export interface WroteObject {
   size: number;
   settings: ResolvedSettings;
   md5: string | undefined;
+  /** The ETag the object should have, where the upload's answers told (upload.ts Uploaded). */
+  etag?: string;
   /** ETag and LastModified where the store's answer named them (CopyObject does; PUT does not). */
   answer?: Written;
 }
@@ -248,7 +250,12 @@ export class Executor {
         item,
         status: 'done',
         bytes: sent.bytes,
-        wrote: { size: sent.bytes, settings: sent.settings, md5: sent.md5 },
+        wrote: {
+          size: sent.bytes,
+          settings: sent.settings,
+          md5: sent.md5,
+          ...(sent.etag !== undefined ? { etag: sent.etag } : {}),
+        },
       });
       this.options.emit({
         type: 'uploaded',

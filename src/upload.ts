@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { readBody, readRange } from './body.js';
 import type { PartPool } from './part-pool.js';
-import { ourPartSize, partCount } from './etag.js';
+import { multipartEtag, ourPartSize, partCount } from './etag.js';
 import type { CleanupRunner, RequestRunner } from './execute.js';
 import { digestBuffer, digestFile, md5Base64 } from './hash.js';
 import { abortUpload, sweepLostUploads } from './multipart-recovery.js';
@@ -74,6 +74,11 @@ export interface Uploaded {
   settings: ResolvedSettings;
   /** MD5 of the bytes sent, where it was computed (not for parts read from disk, unless SSE-KMS). */
   md5?: string;
+  /**
+   * The ETag the object should have, where the store's answers tell (the MD5 of a single PUT,
+   * the multipart ETag of the parts' ETags); not for SSE-KMS, whose ETags are no MD5s.
+   */
+  etag?: string;
 }
 
 let contentTypes: Promise<typeof import('./content-type.js')> | undefined;
@@ -123,7 +128,7 @@ async function uploadWhole(
   checkUnchanged(item, digest.md5);
   const metadata = { ...settings.metadata, [MD5_METADATA_KEY]: digest.md5 };
   if (body.length >= ctx.multipart.threshold) {
-    const parts = await uploadParts(
+    const { parts, etag } = await uploadParts(
       item,
       body.length,
       settings,
@@ -132,7 +137,7 @@ async function uploadWhole(
       (offset, length) => Promise.resolve({ bytes: body.subarray(offset, offset + length) }),
       null,
     );
-    return { parts, bytes: body.length, settings, md5: digest.md5 };
+    return { parts, bytes: body.length, settings, md5: digest.md5, ...plainEtag(settings, etag) };
   }
   await ctx.request('PutObject', item.key, (signal) =>
     ctx.store.put(
@@ -140,7 +145,13 @@ async function uploadWhole(
       signal,
     ),
   );
-  return { parts: 1, bytes: body.length, settings, md5: digest.md5 };
+  return {
+    parts: 1,
+    bytes: body.length,
+    settings,
+    md5: digest.md5,
+    ...plainEtag(settings, digest.md5),
+  };
 }
 
 async function uploadPartsFromDisk(
@@ -168,7 +179,7 @@ async function uploadPartsFromDisk(
   // over a file that may be gigabytes; it is worth it only where the ETag will not be an MD5
   // (SSE-KMS), so that later runs can still recognise the object by the MD5 in its metadata.
   if (!settings.serverSideEncryption?.startsWith('aws:kms')) {
-    const parts = await uploadParts(
+    const { parts, etag } = await uploadParts(
       item,
       size,
       settings,
@@ -177,7 +188,7 @@ async function uploadPartsFromDisk(
       readPart,
       null,
     );
-    return { parts, bytes: size, settings };
+    return { parts, bytes: size, settings, ...plainEtag(settings, etag) };
   }
   const digest = await digestFile(absPath, [partSize], ctx.signal);
   if (digest.size !== size) {
@@ -187,7 +198,7 @@ async function uploadPartsFromDisk(
   }
   checkUnchanged(item, digest.md5);
   const metadata = { ...settings.metadata, [MD5_METADATA_KEY]: digest.md5 };
-  const parts = await uploadParts(
+  const { parts } = await uploadParts(
     item,
     size,
     settings,
@@ -212,7 +223,7 @@ async function uploadParts(
   ctx: UploadContext,
   readPart: PartReader,
   expected: Buffer[] | null,
-): Promise<number> {
+): Promise<{ parts: number; etag: string | undefined }> {
   const partSize = ourPartSize(size, ctx.multipart.partSize);
   const count = partCount(size, partSize);
   // Not cancelled by a stop: the store may create the upload after the client gave up on the
@@ -258,7 +269,7 @@ async function uploadParts(
     await ctx.request('CompleteMultipartUpload', item.key, (signal) =>
       ctx.store.completeMultipart(item.key, uploadId, parts, signal),
     );
-    return count;
+    return { parts: count, etag: etagOfParts(parts) };
   } catch (error) {
     // A part still on the wire could be stored after the abort and linger (S3: "it might be
     // necessary to abort a given multipart upload multiple times"), so let every part settle.
@@ -268,6 +279,23 @@ async function uploadParts(
   } finally {
     ctx.signal.removeEventListener('abort', onStop);
   }
+}
+
+/**
+ * The multipart ETag the parts make (md5 of their MD5s, `-N`), from the ETags the store answered
+ * for them; undefined if one of those is not an MD5.
+ */
+function etagOfParts(parts: readonly CompletedPart[]): string | undefined {
+  const digests = parts.map((p) => p.etag.replace(/"/g, ''));
+  if (!digests.every((d) => /^[0-9a-f]{32}$/.test(d))) return undefined;
+  return multipartEtag(digests.map((d) => Buffer.from(d, 'hex')));
+}
+
+/** `{ etag }` where the object's ETag will be it: not under SSE-KMS (its ETags are no MD5s). */
+function plainEtag(settings: ResolvedSettings, etag: string | undefined): { etag?: string } {
+  return etag !== undefined && !settings.serverSideEncryption?.startsWith('aws:kms')
+    ? { etag }
+    : {};
 }
 
 /** A part's bytes, and (for a pooled buffer) how to hand its memory back when done with it. */

@@ -130,7 +130,8 @@ export class StateKeeper {
    */
   async finish(
     result: ExecuteResult,
-    list: () => AsyncIterable<RemoteObject[]>,
+    /** Lists the target's objects whose keys start with a prefix. */
+    list: (prefix: string) => AsyncIterable<RemoteObject[]>,
     listedCount: number,
     request: <T>(
       operation: string,
@@ -146,11 +147,10 @@ export class StateKeeper {
     const ledger = await this.ledger;
     try {
       await observeWrites(result.outcomes, ledger, {
-        store: this.options.store,
         list,
+        prefix: config.target.prefix,
         listedCount,
         concurrency: config.concurrency,
-        ...(signal ? { signal } : {}),
       });
       if (!ledger.changed() && this.parts.length === 0) return;
       const state: DeployState = {

@@ -1,17 +1,19 @@
 /**
  * What the objects this run wrote now are, for the next state. A CopyObject answer names the
  * ETag and LastModified; a PutObject or CompleteMultipartUpload answer names no LastModified,
- * so those objects are read back: one HeadObject each, or, when that would take more round
- * trips than listing the prefix again (1,000 keys a page), one listing.
+ * so those objects are looked up in the listing: one ListObjectsV2 with the key as prefix each,
+ * or, when that would take more round trips than listing the prefix again (1,000 keys a page),
+ * one listing. (Not HeadObject: its Last-Modified is whole seconds, and Ceph RGW lists
+ * milliseconds, which tell apart two writes of one object within a second: ledger.ts.)
  *
  * A record is a fact about one version of the object: it is kept only if what the store shows
- * is the object this run wrote (its size, and its MD5 where the ETag or metadata carries one).
- * An object another writer replaced in the meantime gets no record, and is read again next time.
+ * is the object this run wrote (its size, and its ETag where the upload's answers told it). An
+ * object another writer replaced in the meantime gets no record, and is read again next time.
  */
+import pLimit from 'p-limit';
 import type { Outcome } from '../execute.js';
 import { fingerprint, wantedHeaders, type HeaderSet } from '../object-headers.js';
-import type { ObjectStore, RemoteObject } from '../store/store.js';
-import { MD5_METADATA_KEY } from '../upload.js';
+import type { RemoteObject } from '../store/store.js';
 import type { StateRecord } from './document.js';
 import type { StateLedger } from './ledger.js';
 
@@ -19,14 +21,14 @@ import type { StateLedger } from './ledger.js';
 const PAGE_KEYS = 1000;
 
 export interface ObserveOptions {
-  store: ObjectStore;
-  /** Lists the objects under the prefix again. */
-  list: () => AsyncIterable<RemoteObject[]>;
-  /** Objects under the prefix, about (to weigh a listing against HeadObjects). */
+  /** Lists the objects whose keys start with `prefix` (the target's prefix: all of them). */
+  list: (prefix: string) => AsyncIterable<RemoteObject[]>;
+  /** The target's prefix. */
+  prefix: string;
+  /** Objects under the prefix, about (to weigh a listing against lookups of single keys). */
   listedCount: number;
-  /** Requests in flight at most (HeadObjects wait for the run's limiter's slots: deploy.ts). */
+  /** Requests in flight at most. */
   concurrency: number;
-  signal?: AbortSignal;
 }
 
 export async function observeWrites(
@@ -35,63 +37,56 @@ export async function observeWrites(
   options: ObserveOptions,
 ): Promise<void> {
   const settings = settingsSets();
-  const unseen: Outcome[] = [];
+  const unseen = new Map<string, Outcome>();
   for (const outcome of outcomes) {
     const { item, wrote } = outcome;
     if (!wrote || outcome.status !== 'done') continue;
     const answer = wrote.answer;
     if (answer && answer.etag !== '' && answer.lastModified >= 0)
       ledger.vouch(item.key, recordOf(outcome, { ...answer, size: wrote.size }, settings));
-    else unseen.push(outcome);
+    else unseen.set(item.key, outcome);
   }
-  if (unseen.length === 0) return;
+  if (unseen.size === 0) return;
   const pages = Math.max(1, Math.ceil(options.listedCount / PAGE_KEYS));
-  if (unseen.length <= pages * options.concurrency) {
-    await Promise.all(
-      unseen.map(async (outcome) => {
-        const head = await options.store.head(
-          outcome.item.key,
-          options.signal ? { signal: options.signal } : {},
-        );
-        // Our writes carry the MD5 in metadata wherever it was computed: another one is not ours.
-        const stored = head?.metadata[MD5_METADATA_KEY];
-        const md5 = outcome.wrote?.md5;
-        if (head && (md5 === undefined || stored === undefined || stored === md5))
-          vouchIfOurs(ledger, outcome, head, settings);
-      }),
-    );
+  const found = (listed: RemoteObject) => {
+    const outcome = unseen.get(listed.key);
+    if (outcome) vouchIfOurs(ledger, outcome, listed, settings);
+  };
+  if (unseen.size > pages * options.concurrency) {
+    for await (const page of options.list(options.prefix)) page.forEach(found);
     return;
   }
-  const byKey = new Map(unseen.map((o) => [o.item.key, o]));
-  for await (const page of options.list())
-    for (const listed of page) {
-      const outcome = byKey.get(listed.key);
-      if (outcome) vouchIfOurs(ledger, outcome, listed, settings);
-    }
+  // The key as prefix lists the key first (a longer key sorts after it): one page is enough.
+  // Nothing else is in flight once the plan has run: `concurrency` of these at a time.
+  const limit = pLimit(options.concurrency);
+  await Promise.all(
+    [...unseen.keys()].map((key) =>
+      limit(async () => {
+        for await (const page of options.list(key)) {
+          const listed = page[0];
+          if (listed?.key === key) found(listed);
+          break;
+        }
+      }),
+    ),
+  );
 }
 
 /** Vouches for the object seen under the outcome's key if it is the one this run wrote. */
 function vouchIfOurs(
   ledger: StateLedger,
   outcome: Outcome,
-  seen: { size: number; etag: string; lastModified?: number },
+  seen: RemoteObject,
   settings: SettingsSets,
 ): void {
-  const md5 = outcome.wrote?.md5;
-  const plainEtag = /^[0-9a-f]{32}$/.test(seen.etag);
+  const expected = outcome.wrote?.etag;
   const ours =
-    seen.size === outcome.wrote?.size &&
-    // An MD5-shaped ETag of an unencrypted single PUT is the MD5 (SSE-KMS ETags are not).
-    (md5 === undefined || !plainEtag || seen.etag === md5 || encrypted(outcome));
+    seen.size === outcome.wrote?.size && (expected === undefined || seen.etag === expected);
   if (ours && seen.lastModified !== undefined && seen.lastModified >= 0)
     ledger.vouch(
       outcome.item.key,
       recordOf(outcome, { ...seen, lastModified: seen.lastModified }, settings),
     );
-}
-
-function encrypted(outcome: Outcome): boolean {
-  return outcome.wrote?.settings.serverSideEncryption?.startsWith('aws:kms') === true;
 }
 
 function recordOf(
