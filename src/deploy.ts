@@ -102,12 +102,12 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       ...(config.requestTimeoutMs ? { idleTimeoutMs: config.requestTimeoutMs } : {}),
     });
   const store = storeFor(target);
-  const stateBucket = stateLocation(config).bucket;
+  const stateAt = stateLocation(config);
   // `state.bucket` elsewhere: a store of its own (same endpoint, region and credentials).
   const stateStore =
-    stateBucket === target.bucket
+    stateAt.bucket === target.bucket
       ? store
-      : storeFor({ ...target, bucket: stateBucket, prefix: '' });
+      : storeFor({ ...target, bucket: stateAt.bucket, prefix: '' });
   // Who the credentials are (STS) is asked while the scan and the listing run; the log still
   // opens with it: what gather reports is held until the opening lines are out.
   const opened = credentials.described.then((described) => {
@@ -117,7 +117,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       source: config.source,
       target: `s3://${target.bucket}/${target.prefix}`,
       credentials: described.source,
-      state: `s3://${stateBucket}/${stateLocation(config).key}`,
+      state: `s3://${stateAt.bucket}/${stateAt.key}`,
       dryRun: options.dryRun,
     });
     deps.emit({ type: 'phase', phase: 'scan' });
@@ -247,13 +247,12 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       };
     if (!executor) throw new Error('deploy: no executor for a run that is not a dry run');
     const result = await executor.execute(plan);
-    if (!options.dryRun)
-      await state.finish(
-        result,
-        (prefix) => reads.list(prefix, deps.signal),
-        listedCount,
-        executor.request,
-      );
+    await state.finish(
+      result,
+      (prefix) => reads.list(prefix, deps.signal),
+      listedCount,
+      executor.request,
+    );
     // Presigned links and the CDN invalidation (spec `presign`, `cloudfront`), after a full
     // success; loaded on demand, as they pull in the SDK clients.
     const after =

@@ -1,7 +1,7 @@
 /**
  * The deploy state over one run: read at the start (one GET, while the listing begins), used
- * to check settings during the compare, and written at the end of a deploy that succeeded and
- * learned something new. A shard writes its own part (shards run at once, and one object
+ * to check settings during the compare, and written at the end of a deploy that learned
+ * something new (not after a fatal error or an interrupt). A shard writes its own part (shards run at once, and one object
  * would be overwritten by each); `prune`, run once after every shard, merges the parts into the
  * state and removes them.
  */
