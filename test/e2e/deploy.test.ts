@@ -1,6 +1,7 @@
 /**
  * Issue 2's promises, end to end: dist/cli.js against the real Ceph gateway (SigV4 checked,
- * real multipart). PUT counts come from the gateway's own access log, not from s3ship.
+ * real multipart). PUT counts come from the gateway's own access log, not from s3ship: the
+ * site's PUTs apart from the deploy state's (one more PUT for a deploy that changed anything).
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   awsCli,
-  countRequests,
+  countPuts,
   logOffset,
   requestsSince,
   createTestBucket,
@@ -18,6 +19,7 @@ import {
   makeTree,
   putObject,
   runCli,
+  siteKeys,
 } from '../support/s3.js';
 
 const MiB = 1024 * 1024;
@@ -36,19 +38,20 @@ interface Report {
 
 /**
  * Runs `s3ship deploy --json` and returns the parsed report, the exit code and the PUTs the
- * gateway logged for `bucket` (the gateway is shared by parallel test files).
+ * gateway logged for `bucket` (the gateway is shared by parallel test files): `puts` of the
+ * site's content, `statePuts` of the deploy state.
  */
 async function deploy(bucket: string, args: string[], env?: Record<string, string | undefined>) {
   const mark = logOffset();
   const result = await runCli(['deploy', '--json', ...args], env ? { env } : {});
-  const puts = (await countRequests('PUT', mark, { bucket })).count;
+  const { site: puts, state: statePuts } = await countPuts(mark, bucket);
   let report: Report | undefined;
   try {
     report = JSON.parse(result.stdout) as Report;
   } catch {
     report = undefined;
   }
-  return { ...result, report, puts };
+  return { ...result, report, puts, statePuts };
 }
 
 function site(): Record<string, string | Buffer> {
@@ -119,7 +122,8 @@ describe('deploy to the real gateway', () => {
     expect(first.code).toBe(0);
     expect(first.report?.counts.uploaded).toBe(Object.keys(files).length);
     expect(first.puts).toBe(Object.keys(files).length);
-    expect((await listKeys(bucket)).sort()).toEqual(Object.keys(files).sort());
+    expect(first.statePuts).toBe(1);
+    expect(await siteKeys(bucket)).toEqual(Object.keys(files).sort());
     for (const [key, content] of Object.entries(files)) {
       const object = await getObject(bucket, key);
       expect(object.body.equals(Buffer.from(content))).toBe(true);
@@ -144,6 +148,7 @@ describe('deploy to the real gateway', () => {
     const second = await deploy(bucket, ['-c', spec]);
     expect(second.code).toBe(0);
     expect(second.puts).toBe(0);
+    expect(second.statePuts).toBe(0);
     expect(second.report?.counts).toMatchObject({
       uploaded: 0,
       skipped: Object.keys(files).length,
@@ -158,6 +163,7 @@ describe('deploy to the real gateway', () => {
     await writeFile(file, before.replace('#333', '#334'));
     const second = await deploy(bucket, ['-c', spec]);
     expect(second.puts).toBe(1);
+    expect(second.statePuts).toBe(1);
     expect(second.report?.items.filter((i) => i.action === 'upload')).toEqual([
       expect.objectContaining({ key: 'assets/style.css', reason: 'changed' }),
     ]);
@@ -178,6 +184,7 @@ describe('deploy to the real gateway', () => {
     expect((await getObject(bucket, 'big.bin')).body.equals(big)).toBe(true);
     const second = await deploy(bucket, ['-c', spec]);
     expect(second.puts).toBe(0);
+    expect(second.statePuts).toBe(0);
     expect(second.report?.counts.uploaded).toBe(0);
     // Same size, one byte changed in the seventh part: only a part hash can tell.
     big[33 * MiB + 5] = 0xff;
@@ -187,6 +194,7 @@ describe('deploy to the real gateway', () => {
       expect.objectContaining({ key: 'big.bin', reason: 'changed' }),
     ]);
     expect(third.puts).toBe(8);
+    expect(third.statePuts).toBe(1);
     expect((await getObject(bucket, 'big.bin')).body.equals(big)).toBe(true);
   });
 
@@ -204,7 +212,7 @@ describe('deploy to the real gateway', () => {
     });
     expect((await headObject(bucket, 'a.bin')).etag).toMatch(/-3"?$/); // 8 MiB parts
     expect((await headObject(bucket, 'b.bin')).etag).toMatch(/-6"?$/); // 6 MiB parts
-    const result = await deploy(bucket, [
+    const args = [
       '--source',
       dir,
       '--bucket',
@@ -213,13 +221,22 @@ describe('deploy to the real gateway', () => {
       endpoint,
       '--region',
       'us-east-1',
-    ]);
+    ];
+    const result = await deploy(bucket, args);
     expect(result.code).toBe(0);
     expect(result.puts).toBe(0);
     expect(result.report?.items.map((i) => [i.key, i.reason])).toEqual([
       ['a.bin', 'unchanged'],
       ['b.bin', 'unchanged'],
     ]);
+    // Without a deploy state both were read; what was learned is written to one...
+    expect(result.stderr).toContain(`no deploy state at s3://${bucket}/.s3ship/state.json.gz`);
+    expect(result.statePuts).toBe(1);
+    // ...so the next deploy has nothing new to say and writes nothing.
+    const again = await deploy(bucket, args);
+    expect(again.code).toBe(0);
+    expect([again.puts, again.statePuts]).toEqual([0, 0]);
+    expect(again.stderr).not.toContain('no deploy state');
   });
 
   test('keys with spaces, +, %, #, ? and non-ASCII letters round-trip', async () => {
@@ -235,10 +252,11 @@ describe('deploy to the real gateway', () => {
     const files = Object.fromEntries(names.map((n) => [n, `content of ${n}`]));
     const { bucket, spec } = await siteWithSpec(files);
     expect((await deploy(bucket, ['-c', spec])).code).toBe(0);
-    expect((await listKeys(bucket)).sort()).toEqual([...names].sort());
+    expect(await siteKeys(bucket)).toEqual([...names].sort());
     for (const n of names)
       expect((await getObject(bucket, n)).body.toString()).toBe(`content of ${n}`);
-    expect((await deploy(bucket, ['-c', spec])).puts).toBe(0);
+    const again = await deploy(bucket, ['-c', spec]);
+    expect([again.puts, again.statePuts]).toEqual([0, 0]);
   });
 });
 
@@ -263,7 +281,7 @@ describe('--delete', () => {
     const result = await deploy(bucket, ['-c', spec, '--delete']);
     expect(result.code).toBe(0);
     expect(result.report?.counts.deleted).toBe(2);
-    expect((await listKeys(bucket)).sort()).toEqual([
+    expect(await siteKeys(bucket)).toEqual([
       'other/keep.txt',
       'site',
       'site/a.js',

@@ -7,7 +7,16 @@
 import { describe, expect, test } from '@jest/globals';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { listKeys, logOffset, putObject, requestsSince, runCli } from '../support/s3.js';
+import {
+  isStateKey,
+  listKeys,
+  logOffset,
+  putObject,
+  requestKey,
+  requestsSince,
+  runCli,
+  siteKeys,
+} from '../support/s3.js';
 import { specSite, type SpecSite } from '../support/spec-site.js';
 
 interface Report {
@@ -31,7 +40,7 @@ async function deployedSite(name: string, extra = ''): Promise<SpecSite> {
   return site;
 }
 
-const siteKeys = Object.keys(FIVE).map((k) => `site/${k}`);
+const deployedKeys = Object.keys(FIVE).map((k) => `site/${k}`);
 
 /** `deploy --json …`: the exit code, the report and what reached the bucket besides reads. */
 async function deploy(site: SpecSite, args: string[]) {
@@ -76,7 +85,9 @@ describe('keys the spec does not own survive --delete', () => {
       reason: 'protected',
       detail: 'matches keep legacy/**',
     });
-    expect(await listKeys(site.bucket)).toEqual([...siteKeys, ...spared, 'elsewhere/x.txt'].sort());
+    expect(await siteKeys(site.bucket)).toEqual(
+      [...deployedKeys, ...spared, 'elsewhere/x.txt'].sort(),
+    );
   });
 
   test('a key that include does not match is not owned either', async () => {
@@ -128,7 +139,8 @@ describe('an empty source with deletes on', () => {
     ]);
     expect(emptied.code).toBe(0);
     expect(emptied.report?.counts.deleted).toBe(5);
-    expect(await listKeys(site.bucket, 'site/')).toEqual([]);
+    // The site is gone; the deploy state (never deleted) now records that.
+    expect(await listKeys(site.bucket, 'site/')).toEqual(['site/.s3ship/state.json.gz']);
   });
 });
 
@@ -147,14 +159,14 @@ describe('max_delete as a share', () => {
       detail: '3 stale keys, max_delete 25% of 8 keys = 2',
     });
     expect(over.writes).toEqual([]);
-    expect(await listKeys(site.bucket, 'site/')).toEqual([...siteKeys, ...stale].sort());
+    expect(await siteKeys(site.bucket, 'site/')).toEqual([...deployedKeys, ...stale].sort());
 
     // old-3.js is in the source again: 8 keys, 2 stale, 25% of 8 = 2.
     await writeFile(path.join(site.source, 'old-3.js'), 'old');
     const under = await deploy(site, ['--delete']);
     expect(under.code).toBe(0);
     expect(under.report?.counts.deleted).toBe(2);
-    expect(await listKeys(site.bucket, 'site/')).toEqual([...siteKeys, 'site/old-3.js'].sort());
+    expect(await siteKeys(site.bucket, 'site/')).toEqual([...deployedKeys, 'site/old-3.js'].sort());
   });
 
   test('--max-delete takes a share too, and names itself when it is out of range', async () => {
@@ -195,7 +207,11 @@ describe('shards and prune', () => {
     expect(prune.code).toBe(0);
     const pruned = JSON.parse(prune.stdout) as Report;
     expect(pruned.counts).toMatchObject({ uploaded: 0, deleted: 1, notOwned: 1 });
-    expect(await listKeys(site.bucket)).toEqual([...siteKeys, 'site/uploads/u.jpg'].sort());
+    expect(await siteKeys(site.bucket)).toEqual([...deployedKeys, 'site/uploads/u.jpg'].sort());
+    // Prune merged the shards' parts of the deploy state into it and removed them.
+    expect((await listKeys(site.bucket)).filter(isStateKey)).toEqual([
+      'site/.s3ship/state.json.gz',
+    ]);
   });
 
   test('a shard job with an empty source is not refused (it deletes nothing); prune is', async () => {
@@ -208,11 +224,16 @@ describe('shards and prune', () => {
     const prune = await runCli(['prune', '-c', site.spec]);
     expect(prune.code).toBe(2);
     expect(prune.stderr).toMatch(/^error: Source .* has no files after include\/exclude/m);
+    // Nothing of the site is written or deleted; the shard writes its part of the deploy state.
     const writes = (await requestsSince(mark)).filter(
-      (r) => r.bucket === site.bucket && r.method !== 'GET' && r.method !== 'HEAD',
+      (r) =>
+        r.bucket === site.bucket &&
+        r.method !== 'GET' &&
+        r.method !== 'HEAD' &&
+        !(r.method === 'PUT' && isStateKey(requestKey(r))),
     );
     expect(writes).toEqual([]);
-    expect(await listKeys(site.bucket, 'site/')).toEqual(siteKeys.sort());
+    expect(await siteKeys(site.bucket, 'site/')).toEqual(deployedKeys.sort());
   });
 });
 

@@ -148,6 +148,20 @@ export async function listKeys(bucket: string, prefix?: string): Promise<string[
   return keys.sort();
 }
 
+/**
+ * Whether `key` is s3ship's deploy state rather than site content: `<prefix>.s3ship/state.json.gz`
+ * and the shards' parts of it (`….shard-i-of-n`). A deploy reads it first and, when it changed
+ * anything, writes it last, so it shows up in bucket listings and in the PUTs of such a deploy.
+ */
+export function isStateKey(key: string): boolean {
+  return /(^|\/)\.s3ship\//.test(key);
+}
+
+/** The site's keys in the bucket (under `prefix`), sorted: listKeys without the deploy state's. */
+export async function siteKeys(bucket: string, prefix?: string): Promise<string[]> {
+  return (await listKeys(bucket, prefix)).filter((key) => !isStateKey(key));
+}
+
 export interface TestObject {
   body: Buffer;
   contentType: string | undefined;
@@ -517,6 +531,26 @@ export async function readRequests(
 /** The requests the gateway started at or after the mark `since` (see readRequests). */
 export async function requestsSince(since: number): Promise<LoggedRequest[]> {
   return (await readRequests(since)).requests;
+}
+
+/** The object key a logged request addressed, decoded ('' for a request on the bucket itself). */
+export function requestKey(request: LoggedRequest): string {
+  return decodeURIComponent(request.path.slice(request.bucket.length + 2));
+}
+
+/**
+ * The PUTs (whole objects and parts) the gateway started for `bucket` at or after the mark
+ * `since`: `site` those of site content, `state` those of the deploy state (see isStateKey).
+ */
+export async function countPuts(
+  since: number,
+  bucket: string,
+): Promise<{ site: number; state: number }> {
+  const puts = (await requestsSince(since)).filter(
+    (r) => r.bucket === bucket && r.method === 'PUT',
+  );
+  const state = puts.filter((r) => isStateKey(requestKey(r))).length;
+  return { site: puts.length - state, state };
 }
 
 export interface CountFilter {
