@@ -11,7 +11,7 @@ import type { ExecuteResult } from '../execute.js';
 import type { LocalFile } from '../scan.js';
 import type { Shard } from '../shard.js';
 import type { ObjectStore, RemoteObject } from '../store/store.js';
-import { decodeState, StateProblem, type DeployState } from './document.js';
+import { decodeState, StateProblem, type DeployState, type StateToWrite } from './document.js';
 import { StateLedger } from './ledger.js';
 import {
   isStateKey,
@@ -119,7 +119,7 @@ export class StateKeeper {
     for (const file of files) {
       const listed = remote.get(file.key);
       const record = listed && ledger.trusted(listed);
-      if (record) ledger.vouch(file.key, record);
+      if (record) ledger.carry(file.key);
     }
   }
 
@@ -153,7 +153,7 @@ export class StateKeeper {
         concurrency: config.concurrency,
       });
       if (!ledger.changed() && this.parts.length === 0) return;
-      const state: DeployState = {
+      const state: StateToWrite = {
         bucket: config.target.bucket,
         prefix: config.target.prefix,
         records: ledger.records(),
@@ -181,18 +181,15 @@ export class StateKeeper {
     const keys: string[] = [];
     for await (const page of stateStore.list(prefix, signal))
       for (const o of page) keys.push(o.key);
-    const merged: DeployState = state ?? {
-      bucket: config.target.bucket,
-      prefix: config.target.prefix,
-      records: new Map(),
-    };
+    if (keys.length === 0) return state;
+    // (Merged into a Map: prune runs once per pipeline, and reads every part anyway.)
+    const records = new Map(state?.records ?? []);
+    const { bucket, prefix: targetPrefix } = config.target;
     for (const key of keys) {
       const body = await stateStore.get(key, signal);
       try {
-        if (body) {
-          const part = decodeState(body, merged.bucket, merged.prefix);
-          for (const [k, record] of part.records) merged.records.set(k, record);
-        }
+        if (body)
+          for (const [k, r] of decodeState(body, bucket, targetPrefix).records) records.set(k, r);
       } catch (error) {
         if (!(error instanceof StateProblem)) throw error;
         this.options.warn({
@@ -202,6 +199,7 @@ export class StateKeeper {
       }
       this.parts.push(key);
     }
+    const merged: DeployState = { bucket, prefix: targetPrefix, records };
     return merged;
   }
 }

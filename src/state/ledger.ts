@@ -19,8 +19,13 @@ function sameTime(recorded: number, listed: number | undefined): boolean {
 }
 
 export class StateLedger {
-  /** Records this run vouches for, by key: the next state. */
-  private readonly next = new Map<string, StateRecord>();
+  /**
+   * Keys whose previous record this run vouches for as it is (a no-change deploy: all of them;
+   * the keys are the scan's own strings, so this costs the set's table and nothing more).
+   */
+  private readonly carried = new Set<string>();
+  /** Records this run made: read from an object, or written. */
+  private readonly made = new Map<string, StateRecord>();
 
   constructor(private readonly previous: DeployState | undefined) {}
 
@@ -39,32 +44,36 @@ export class StateLedger {
       : undefined;
   }
 
-  /** The previous record, as it is (for records merged from elsewhere: see prune). */
-  previousRecord(key: string): StateRecord | undefined {
-    return this.previous?.records.get(key);
+  /** Whether the previous state has a record for `key` (trusted or not). */
+  hasPrevious(key: string): boolean {
+    return this.previous?.records.has(key) ?? false;
+  }
+
+  /** This run vouches for the previous record of `key` (see `trusted`) as it is. */
+  carry(key: string): void {
+    this.made.delete(key);
+    this.carried.add(key);
   }
 
   /** This run vouches for `record` as the object now under `key`. */
   vouch(key: string, record: StateRecord): void {
-    this.next.set(key, record);
-  }
-
-  /** This run no longer vouches for `key` (its write failed, or it was deleted). */
-  forget(key: string): void {
-    this.next.delete(key);
+    this.carried.delete(key);
+    this.made.set(key, record);
   }
 
   /** Whether the next state says anything the previous one did not (else: nothing to write). */
   changed(): boolean {
     const before = this.previous?.records;
     // No state and nothing to say (a first deploy whose every upload failed): nothing to write.
-    if (!before) return this.next.size > 0;
-    if (before.size !== this.next.size) return true;
-    for (const [key, record] of this.next) if (before.get(key) !== record) return true;
-    return false;
+    if (!before) return this.made.size > 0;
+    return this.made.size > 0 || this.carried.size !== before.size;
   }
 
-  records(): Map<string, StateRecord> {
-    return this.next;
+  /** The next state's records: those carried over, then those made. */
+  *records(): Generator<[string, StateRecord]> {
+    if (this.previous)
+      for (const [key, record] of this.previous.records)
+        if (this.carried.has(key)) yield [key, record];
+    yield* this.made;
   }
 }

@@ -5,7 +5,13 @@
  */
 import type { EventSink } from '../events.js';
 import { StoreError, type ObjectStore } from '../store/store.js';
-import { decodeState, encodeState, StateProblem, type DeployState } from './document.js';
+import {
+  decodeState,
+  encodeState,
+  StateProblem,
+  type DeployState,
+  type StateToWrite,
+} from './document.js';
 import type { StateLocation } from './location.js';
 
 export const STATE_CONTENT_TYPE = 'application/gzip';
@@ -57,7 +63,7 @@ export async function readState(
 export async function writeState(
   store: ObjectStore,
   key: string,
-  state: DeployState,
+  state: StateToWrite,
   now: Date,
   signal?: AbortSignal,
 ): Promise<void> {

@@ -78,13 +78,13 @@ export function settingsCheck(options: {
       const record = ledger.trusted(listed);
       if (record) {
         if (fingerprintOf(record.settings) === fingerprintOf(want)) {
-          ledger.vouch(listed.key, record);
+          ledger.carry(listed.key);
           return { same: true };
         }
         const changes = settingChanges(record.settings, want, false);
         return { same: false, changes: describeChanges(changes), md5: md5 ?? record.md5 };
       }
-      if (ledger.previousRecord(listed.key)) changedSinceState.push(listed.key);
+      if (ledger.hasPrevious(listed.key)) changedSinceState.push(listed.key);
       else headsWithoutRecord++;
       // (The store's reads take slots of the run's one request limiter: deploy.ts.)
       const head = headed ?? (await store.head(listed.key, signal ? { signal } : {}));
