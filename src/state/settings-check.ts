@@ -67,14 +67,21 @@ export function settingsCheck(options: {
   };
   const changedSinceState: string[] = [];
   let headsWithoutRecord = 0;
+  // Once the state is read, a check takes no turn of the event loop for it (200,000 per deploy).
+  let ledgerRead: StateLedger | undefined;
+  void options.ledger.then(
+    (ledger) => (ledgerRead = ledger),
+    () => undefined,
+  );
   return {
     changedSinceState,
     get headsWithoutRecord() {
       return headsWithoutRecord;
     },
     async check(file, listed, settings, md5, headed) {
-      const want = await wanted(settings, file.relPath);
-      const ledger = await options.ledger;
+      const wantedNow = wanted(settings, file.relPath);
+      const want = wantedNow instanceof Promise ? await wantedNow : wantedNow;
+      const ledger = ledgerRead ?? (await options.ledger);
       const record = ledger.trusted(listed);
       if (record) {
         if (fingerprintOf(record.settings) === fingerprintOf(want)) {
@@ -119,17 +126,28 @@ export function settingsCheck(options: {
  * Content-Type comes from the file name where no rule sets one: content-type.ts, loaded here
  * only when an object is checked).
  */
-function wantedCache(): (settings: ObjectSettings, relPath: string) => Promise<HeaderSet> {
-  let types: Promise<typeof import('../content-type.js')> | undefined;
+function wantedCache(): (
+  settings: ObjectSettings,
+  relPath: string,
+) => HeaderSet | Promise<HeaderSet> {
+  let types: typeof import('../content-type.js') | undefined;
+  let loading: Promise<typeof import('../content-type.js')> | undefined;
   const cache = new Map<ObjectSettings, Map<string, HeaderSet>>();
-  return async (settings, relPath) => {
-    types ??= import('../content-type.js');
-    const resolved = (await types).withContentType(settings, relPath);
+  const lookUp = (settings: ObjectSettings, relPath: string, t: typeof types & object) => {
+    const contentType = settings.contentType ?? t.contentTypeOf(relPath);
     let byType = cache.get(settings);
     if (!byType) cache.set(settings, (byType = new Map<string, HeaderSet>()));
-    let headers = byType.get(resolved.contentType);
+    let headers = byType.get(contentType);
     if (!headers)
-      byType.set(resolved.contentType, (headers = Object.freeze(wantedHeaders(resolved))));
+      byType.set(
+        contentType,
+        (headers = Object.freeze(wantedHeaders({ ...settings, contentType }))),
+      );
     return headers;
+  };
+  return (settings, relPath) => {
+    if (types) return lookUp(settings, relPath, types);
+    loading ??= import('../content-type.js');
+    return loading.then((t) => lookUp(settings, relPath, (types = t)));
   };
 }
