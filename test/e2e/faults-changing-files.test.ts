@@ -22,6 +22,8 @@ import {
 } from '../support/s3.js';
 
 const MiB = 1024 * 1024;
+/** Written by the deploy of v1 (no prefix), and by a deploy that changed anything since. */
+const STATE_KEY = '.s3ship/state.json.gz';
 let proxy: FaultProxy;
 let dir: string;
 const buckets: string[] = [];
@@ -111,7 +113,7 @@ describe('files that change or vanish during a deploy', () => {
     for (const [k, b] of Object.entries(v2))
       if (!k.startsWith('zz/')) allowed.set(k, [...(allowed.get(k) ?? []), b]);
     allowed.set('index.html', [v1['index.html']!]); // entry documents wait for every asset
-    const check = await checkBucket(bucket, allowed, Object.keys(v1));
+    const check = await checkBucket(bucket, allowed, Object.keys(v1), { state: [STATE_KEY] });
     expect(check.problems).toEqual([]);
     recordCase({
       group: 'Faults',
@@ -158,9 +160,12 @@ describe('files that change or vanish during a deploy', () => {
 
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(new RegExp(`error: .*media/big\\.bin.*${message}`));
-      const check = await checkBucket(bucket, new Map([['media/big.bin', [v1['media/big.bin']]]]), [
-        'media/big.bin',
-      ]);
+      const check = await checkBucket(
+        bucket,
+        new Map([['media/big.bin', [v1['media/big.bin']]]]),
+        ['media/big.bin'],
+        { state: [STATE_KEY] },
+      );
       expect(check.problems).toEqual([]); // v1 intact, no upload left open
       recordCase({
         group: 'Faults',

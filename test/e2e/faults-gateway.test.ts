@@ -168,6 +168,7 @@ describe('the gateway dies, hangs or throttles during a deploy', () => {
         bucket,
         new Map(Object.entries(files).map(([k, v]) => [k, [Buffer.from(v)]])),
         Object.keys(files),
+        { state: ['.s3ship/state.json.gz'] },
       );
       expect(check.problems).toEqual([]);
       recordCase({

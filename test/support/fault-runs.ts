@@ -6,7 +6,14 @@
  */
 import { expect } from '@jest/globals';
 import type { FaultProxy, FaultRule } from './fault-proxy.js';
-import { checkAfterFaultyRun, checkExactV2, retryLines, type Scenario } from './fault-scenario.js';
+import {
+  checkAfterFaultyRun,
+  checkExactV2,
+  retryLines,
+  settledDeploy,
+  STATE_KEY,
+  type Scenario,
+} from './fault-scenario.js';
 import { recordCase, startCli, type CliRun } from './reliability.js';
 import { runCli } from './s3.js';
 
@@ -118,6 +125,12 @@ export async function runFaultClass(c: FaultClass): Promise<ClassResult> {
     expect(final.problems).toEqual([]);
     r.verified += final.verified;
     r.open += final.openUploads;
+    // ...and the deploy state it wrote holds: the next deploy reads and writes nothing more.
+    expect(await settledDeploy(scenario, spec)).toEqual([
+      'exit 0',
+      'GET (bucket)',
+      `GET ${STATE_KEY}`,
+    ]);
   }
   recordCase({
     group: 'Faults',
@@ -146,5 +159,5 @@ function describeClass(r: ClassResult): string {
     .map(([note, times]) => `; ${times} run${times === 1 ? '' : 's'} ${note}`)
     .join('');
   const retried = r.retries ? `retried ${r.retries}× with jittered backoff; ` : '';
-  return `${retried}exact tree in ${r.clean}/${r.runs} runs${failed}; clean re-run converged every time`;
+  return `${retried}exact tree in ${r.clean}/${r.runs} runs${failed}; clean re-run converged every time, and the deploy state it wrote left the next deploy nothing to read or write`;
 }

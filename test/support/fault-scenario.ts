@@ -13,16 +13,23 @@ import path from 'node:path';
 import { checkBucket, exactly, type BucketCheck } from './reliability.js';
 import {
   createTestBucket,
+  logOffset,
   makeTree,
   putObject,
+  requestKey,
+  requestsSince,
   runCli,
   testGateway,
   type RunResult,
 } from './s3.js';
 
 const MiB = 1024 * 1024;
+/** multipart.threshold of the scenario's spec. */
+const THRESHOLD = 5 * MiB;
 export const PREFIX = 'site/';
 export const OUTSIDE_KEY = 'outside/keep.txt';
+/** The deploy state: written by the first deploy of v1, then by each deploy that changed anything. */
+export const STATE_KEY = `${PREFIX}.s3ship/state.json.gz`;
 const OUTSIDE_BODY = Buffer.from('outside the prefix: never touched\n');
 
 export type Tree = Map<string, Buffer>;
@@ -98,7 +105,7 @@ target:
 delete: true
 concurrency: 8
 multipart:
-  threshold: 5MiB
+  threshold: ${THRESHOLD / MiB}MiB
   part_size: 5MiB
 ${extra}`,
     );
@@ -170,7 +177,9 @@ export async function checkAfterFaultyRun(s: Scenario, run: RunResult): Promise<
   if (run.code === 0) {
     const { allowed, required } = exactly(v2);
     allowed.set(OUTSIDE_KEY, [OUTSIDE_BODY]);
-    const check = await checkBucket(s.bucket, allowed, [...required, OUTSIDE_KEY]);
+    const check = await checkBucket(s.bucket, allowed, [...required, OUTSIDE_KEY], {
+      state: [STATE_KEY],
+    });
     return {
       ...check,
       planned: items !== undefined,
@@ -186,7 +195,7 @@ export async function checkAfterFaultyRun(s: Scenario, run: RunResult): Promise<
   allowed.set(OUTSIDE_KEY, [OUTSIDE_BODY]);
   // Deletes run only after every upload succeeded: if one did not, every v1 key is still there.
   const required = uploadFailed ? [...v1.keys(), OUTSIDE_KEY] : [OUTSIDE_KEY];
-  const check = await checkBucket(s.bucket, allowed, required);
+  const check = await checkBucket(s.bucket, allowed, required, { state: [STATE_KEY] });
   return {
     ...check,
     planned: items !== undefined,
@@ -201,7 +210,33 @@ export async function checkAfterFaultyRun(s: Scenario, run: RunResult): Promise<
 export async function checkExactV2(s: Scenario): Promise<BucketCheck> {
   const { allowed, required } = exactly(withPrefix(s.v2));
   allowed.set(OUTSIDE_KEY, [OUTSIDE_BODY]);
-  return checkBucket(s.bucket, allowed, [...required, OUTSIDE_KEY]);
+  return checkBucket(s.bucket, allowed, [...required, OUTSIDE_KEY], { state: [STATE_KEY] });
+}
+
+/**
+ * One more deploy of `spec` after a clean run: the deploy state that run wrote vouches for
+ * every object, so it must write nothing and read no object for want of a record. Returns its
+ * exit code and its requests to the bucket, `METHOD key` sorted (the listing's key is
+ * `(bucket)`): expected, the state's GetObject and the listing. Left out: the one HEAD (no
+ * query) of each file at or above the multipart threshold, which src/deploy.ts's early start
+ * sends on every deploy whatever the state says (src/gather.ts lookUp); a record missing for
+ * such a file would still show, as the state's PUT once the object was read.
+ */
+export async function settledDeploy(s: Scenario, spec: string): Promise<string[]> {
+  const mark = logOffset();
+  const run = await runCli(['deploy', '-c', spec]);
+  const big = new Set(
+    [...s.v2].filter(([, body]) => body.length >= THRESHOLD).map(([key]) => PREFIX + key),
+  );
+  const requests = (await requestsSince(mark)).filter(
+    (r) =>
+      r.bucket === s.bucket &&
+      !(r.method === 'HEAD' && !r.target.includes('?') && big.has(requestKey(r))),
+  );
+  return [
+    `exit ${run.code}`,
+    ...requests.map((r) => `${r.method} ${requestKey(r) || '(bucket)'}`).sort(),
+  ];
 }
 
 /** `retry N: <op> <key> got <code>; waiting <ms> ms` lines of a run's stderr. */

@@ -10,8 +10,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { getObject, listKeys, node24, REPO_ROOT, testGateway, testS3Client } from './s3.js';
+import {
+  getObject,
+  isStateKey,
+  listKeys,
+  node24,
+  REPO_ROOT,
+  testGateway,
+  testS3Client,
+} from './s3.js';
 
 export interface CaseRecord {
   /** Table section: `Faults`, `Hostile input`, `Secrets`, `Properties`. */
@@ -76,23 +85,45 @@ export interface BucketCheck {
   openUploads: number;
 }
 
+export interface CheckOptions {
+  /** Only keys under this prefix. */
+  prefix?: string;
+  /**
+   * The deploy state's keys (see isStateKey) the bucket must hold, each a gzip document; its
+   * bytes are s3ship's, not the site's, so they are not compared. Any other state key is extra.
+   */
+  state?: readonly string[];
+}
+
 /**
  * Reads every object under `prefix` back and compares it with what it may hold: for each key,
  * one of the allowed bodies (after a failed run a key may hold the old or the new version, never
- * anything else). Keys not in `allowed` are extra; keys in `required` must exist.
+ * anything else). Keys not in `allowed` are extra; keys in `required` must exist; the deploy
+ * state's keys must be exactly `options.state`.
  */
 export async function checkBucket(
   bucket: string,
   allowed: ReadonlyMap<string, readonly Buffer[]>,
   required: Iterable<string>,
-  prefix = '',
+  options: CheckOptions = {},
 ): Promise<BucketCheck> {
   const problems: string[] = [];
-  const keys = await listKeys(bucket, prefix || undefined);
+  const keys = await listKeys(bucket, options.prefix || undefined);
   const present = new Set(keys);
-  for (const key of required) if (!present.has(key)) problems.push(`missing: ${key}`);
+  const state = new Set(options.state ?? []);
+  for (const key of [...required, ...state])
+    if (!present.has(key)) problems.push(`missing: ${key}`);
   let verified = 0;
   for (const key of keys) {
+    if (state.has(key) && isStateKey(key)) {
+      const { body } = await getObject(bucket, key);
+      try {
+        gunzipSync(body);
+      } catch {
+        problems.push(`deploy state not gzip: ${key} (${body.length} bytes)`);
+      }
+      continue;
+    }
     const bodies = allowed.get(key);
     if (!bodies) {
       problems.push(`extra: ${key}`);
