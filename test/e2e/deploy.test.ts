@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   awsCli,
-  countPuts,
+  isStateKey,
   logOffset,
+  requestKey,
   requestsSince,
   createTestBucket,
   getObject,
@@ -37,21 +38,25 @@ interface Report {
 }
 
 /**
- * Runs `s3ship deploy --json` and returns the parsed report, the exit code and the PUTs the
- * gateway logged for `bucket` (the gateway is shared by parallel test files): `puts` of the
- * site's content, `statePuts` of the deploy state.
+ * Runs `s3ship deploy --json` and returns the parsed report, the exit code, the requests the
+ * gateway logged for `bucket` (the gateway is shared by parallel test files) as `METHOD key`
+ * sorted (the listing's key: `(bucket)`), and of them the PUTs: `puts` of the site's content,
+ * `statePuts` of the deploy state.
  */
 async function deploy(bucket: string, args: string[], env?: Record<string, string | undefined>) {
   const mark = logOffset();
   const result = await runCli(['deploy', '--json', ...args], env ? { env } : {});
-  const { site: puts, state: statePuts } = await countPuts(mark, bucket);
+  const logged = (await requestsSince(mark)).filter((r) => r.bucket === bucket);
+  const puts = logged.filter((r) => r.method === 'PUT' && !isStateKey(requestKey(r))).length;
+  const statePuts = logged.filter((r) => r.method === 'PUT' && isStateKey(requestKey(r))).length;
+  const requests = logged.map((r) => `${r.method} ${requestKey(r) || '(bucket)'}`).sort();
   let report: Report | undefined;
   try {
     report = JSON.parse(result.stdout) as Report;
   } catch {
     report = undefined;
   }
-  return { ...result, report, puts, statePuts };
+  return { ...result, report, puts, statePuts, requests };
 }
 
 function site(): Record<string, string | Buffer> {
@@ -149,6 +154,8 @@ describe('deploy to the real gateway', () => {
     expect(second.code).toBe(0);
     expect(second.puts).toBe(0);
     expect(second.statePuts).toBe(0);
+    // The deploy state vouches for every object: it and the listing are all that is read.
+    expect(second.requests).toEqual(['GET (bucket)', 'GET .s3ship/state.json.gz']);
     expect(second.report?.counts).toMatchObject({
       uploaded: 0,
       skipped: Object.keys(files).length,
@@ -186,6 +193,8 @@ describe('deploy to the real gateway', () => {
     expect(second.puts).toBe(0);
     expect(second.statePuts).toBe(0);
     expect(second.report?.counts.uploaded).toBe(0);
+    // The deploy state vouches for both objects: nothing is read but the state and the listing.
+    expect(second.requests).toEqual(['GET (bucket)', 'GET .s3ship/state.json.gz']);
     // Same size, one byte changed in the seventh part: only a part hash can tell.
     big[33 * MiB + 5] = 0xff;
     await writeFile(path.join(source, 'big.bin'), big);

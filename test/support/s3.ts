@@ -538,21 +538,6 @@ export function requestKey(request: LoggedRequest): string {
   return decodeURIComponent(request.path.slice(request.bucket.length + 2));
 }
 
-/**
- * The PUTs (whole objects and parts) the gateway started for `bucket` at or after the mark
- * `since`: `site` those of site content, `state` those of the deploy state (see isStateKey).
- */
-export async function countPuts(
-  since: number,
-  bucket: string,
-): Promise<{ site: number; state: number }> {
-  const puts = (await requestsSince(since)).filter(
-    (r) => r.bucket === bucket && r.method === 'PUT',
-  );
-  const state = puts.filter((r) => isStateKey(requestKey(r))).length;
-  return { site: puts.length - state, state };
-}
-
 export interface CountFilter {
   /** Only requests to this bucket (recommended: the gateway is shared). */
   bucket?: string;
