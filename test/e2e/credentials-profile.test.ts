@@ -12,11 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   createTestBucket,
+  isStateKey,
   listKeys,
   logOffset,
   makeTree,
+  requestKey,
   requestsSince,
   runCli,
+  siteKeys,
   testGateway,
 } from '../support/s3.js';
 import {
@@ -82,12 +85,16 @@ async function deploy(
     },
   });
   transcripts.push({ name, stdout: result.stdout, stderr: result.stderr, files: [] });
-  const puts = (await requestsSince(mark)).filter((r) => r.bucket === into && r.method === 'PUT');
-  return { ...result, puts, keys: await listKeys(into, `${name}/`) };
+  const all = (await requestsSince(mark)).filter((r) => r.bucket === into && r.method === 'PUT');
+  // The site's PUTs, and the deploy state's (written under the prefix, with the same credentials).
+  const puts = all.filter((r) => !isStateKey(requestKey(r)));
+  const statePuts = all.filter((r) => isStateKey(requestKey(r)));
+  return { ...result, puts, statePuts, keys: await siteKeys(into, `${name}/`) };
 }
 
-/** The credentials part of the start line. */
-const credentialsLine = (stderr: string) => /\(credentials: (.*)\)$/m.exec(stderr)?.[1];
+/** The credentials part of the start line (before the state's location, which ends it). */
+const credentialsLine = (stderr: string) =>
+  /\(credentials: (.*?)(?:; state: s3:\/\/\S+)?\)$/m.exec(stderr)?.[1];
 
 describe('profiles and assume_role against the gateway', () => {
   test('a profile from an ini file (static keys)', async () => {
@@ -97,6 +104,10 @@ describe('profiles and assume_role against the gateway', () => {
     // RGW has no GetCallerIdentity: the log says so instead of naming an identity
     expect(credentialsLine(r.stderr)).toBe(
       'profile base (static keys); identity not reported: the STS endpoint does not implement GetCallerIdentity (HTTP 405)',
+    );
+    // and the deploy state's location ends it
+    expect(r.stderr).toMatch(
+      new RegExp(`; state: s3://${bucket}/ini/\\.s3ship/state\\.json\\.gz\\)$`, 'm'),
     );
   });
 
@@ -114,6 +125,7 @@ describe('profiles and assume_role against the gateway', () => {
     );
     expect(credentialsLine(r.stderr)).toMatch(/\/s3ship-gh-9-1$/);
     expect(r.puts).toHaveLength(2);
+    expect(r.statePuts).toHaveLength(1);
   });
 
   test("the role's session, not the base keys, does the work: the base user's other bucket is refused", async () => {

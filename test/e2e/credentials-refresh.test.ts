@@ -24,7 +24,14 @@ import { S3Store } from '../../src/store/s3-store.js';
 import { testConfig } from '../support/fixtures.js';
 import { startGithubTokenEndpoint, type GithubTokenEndpoint } from '../support/oidc-github.js';
 import { startOidcIssuer, type OidcIssuer } from '../support/oidc.js';
-import { createTestBucket, listKeys, makeTree, testGateway } from '../support/s3.js';
+import {
+  createTestBucket,
+  isStateKey,
+  listKeys,
+  makeTree,
+  siteKeys,
+  testGateway,
+} from '../support/s3.js';
 import { createWebIdentityRole, registerIssuer, requireSts, uniqueName } from '../support/sts.js';
 
 let issuer: OidcIssuer;
@@ -98,8 +105,9 @@ test('a deploy outliving its sessions renews them as it goes and fails nothing',
 
   expect(result.fatal).toBeUndefined();
   expect(result.outcomes?.filter((o) => o.status !== 'done')).toEqual([]);
-  expect(await listKeys(bucket)).toHaveLength(40);
-  // 41 requests over at least 0.8 s, each session good for 100 ms: several renewals
+  expect(await siteKeys(bucket)).toEqual(Object.keys(files).sort());
+  // 40 uploads and the deploy state's requests, over at least 0.8 s, each session good for
+  // 100 ms: several renewals
   const sessions = [...new Set(used)];
   expect(credentials.fetches()).toBeGreaterThanOrEqual(3);
   expect(sessions.length).toBe(credentials.fetches());
@@ -166,6 +174,8 @@ test('when renewal is impossible and the session is over, the deploy stops with 
     /failed: CredentialsUnavailable — Requesting a GitHub OIDC token from http:\/\/127\.0\.0\.1:\d+ failed: .* — .*; fix: /,
   );
   const uploaded = await listKeys(bucket);
+  // no deploy state is written after a fatal error: every key there is an upload's
+  expect(uploaded.filter(isStateKey)).toEqual([]);
   // the first requests went through; none after the session ended
   expect(uploaded.length).toBeGreaterThan(0);
   expect(uploaded.length).toBeLessThan(30);
