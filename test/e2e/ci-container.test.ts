@@ -27,7 +27,7 @@ import {
   parseJunit,
   readGithubOutputs,
 } from '../support/ci-readers.js';
-import { createTestBucket, listKeys, makeTree, REPO_ROOT, testGateway } from '../support/s3.js';
+import { createTestBucket, siteKeys, makeTree, REPO_ROOT, testGateway } from '../support/s3.js';
 
 const SITE: Record<string, string> = {
   'index.html': '<!doctype html><title>home</title>',
@@ -178,7 +178,7 @@ describe('as a GitHub docker step', () => {
     const bucket = await createTestBucket('ci-ctr-gh');
     const step = await dockerStep(1000, bucket);
     expectOk(step.run);
-    expect(await listKeys(bucket)).toEqual(KEYS);
+    expect(await siteKeys(bucket)).toEqual(KEYS);
     expect(step.outputs).toMatchObject({ uploaded: '3', failed: '0' });
     // no RUNNER_TEMP in a container: a path relative to the workspace, valid in later steps
     expect(step.outputs['changed-keys-file']).toBe('s3ship-changed-keys.txt');
@@ -197,7 +197,7 @@ describe('as a GitHub docker step', () => {
     const bucket = await createTestBucket('ci-ctr-gh2');
     const step = await dockerStep(1001, bucket);
     expectOk(step.run);
-    expect(await listKeys(bucket)).toEqual(KEYS);
+    expect(await siteKeys(bucket)).toEqual(KEYS);
     expect(step.outputs).toEqual({});
     expect(step.run.stderr).toMatch(/could not write the job summary .*EACCES.*JavaScript action/);
     expect(step.run.stderr).toMatch(/could not set the step outputs/);
@@ -260,7 +260,7 @@ describe('as a Jenkins docker agent', () => {
       expectOk(run);
       expect(run.stdout + run.stderr).not.toContain('\u001b');
       expect(run.stdout).toMatch(/uploaded 3 \(\d+ B\), skipped 0, deleted 0 of 0, 0 failed/);
-      expect(await listKeys(bucket)).toEqual(KEYS);
+      expect(await siteKeys(bucket)).toEqual(KEYS);
       const junit = path.join(workspace, 's3ship-junit.xml');
       assertValidJunit(junit);
       expect(
@@ -322,7 +322,7 @@ describe('as a GitLab job image', () => {
       job,
     );
     expectOk(run);
-    expect(await listKeys(bucket)).toEqual(KEYS);
+    expect(await siteKeys(bucket)).toEqual(KEYS);
     const esc = '\u001b';
     expect(run.stdout).toMatch(
       new RegExp(

@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BIN_DIR, ciEnv, NODE24, spawnCapture, type Captured } from '../support/ci-env.js';
 import { assertValidJunit, parseDotenv, parseJunit } from '../support/ci-readers.js';
-import { createTestBucket, listKeys, makeTree, REPO_ROOT, testGateway } from '../support/s3.js';
+import { createTestBucket, siteKeys, makeTree, REPO_ROOT, testGateway } from '../support/s3.js';
 
 const GITLAB_CI_LOCAL = path.join(REPO_ROOT, 'node_modules', 'gitlab-ci-local', 'dist', 'index.js');
 
@@ -133,7 +133,7 @@ describe('examples/gitlab-ci.yml under gitlab-ci-local', () => {
     expectPassed(run);
     expect(run.stdout).toMatch(/PASS\s+deploy-site/);
     expect(run.stdout).toMatch(/PASS\s+announce/);
-    expect(await listKeys(bucket)).toEqual(Object.keys(SITE).sort());
+    expect(await siteKeys(bucket)).toEqual(Object.keys(SITE).sort());
 
     // gitlab-ci-local parses section_start/section_end as GitLab does and reports each section
     const deployLog = jobLog('deploy-site');
