@@ -16,6 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -160,6 +161,30 @@ export function isStateKey(key: string): boolean {
 /** The site's keys in the bucket (under `prefix`), sorted: listKeys without the deploy state's. */
 export async function siteKeys(bucket: string, prefix?: string): Promise<string[]> {
   return (await listKeys(bucket, prefix)).filter((key) => !isStateKey(key));
+}
+
+export interface StoredState {
+  /** The JSON header line (format, version, bucket, prefix, written, count, settings). */
+  header: Record<string, unknown>;
+  /** One line per record: size, ETag, LastModified, settings index, MD5, key (tab-separated). */
+  lines: string[];
+  /** The records' keys, under the prefix. */
+  keys: string[];
+}
+
+/**
+ * A deploy state as stored (gzip: a JSON header line, then one line per object whose last field
+ * is its key under the prefix, JSON-quoted where it holds a tab, a line break, a backslash or a
+ * quote), read the way a user inspecting it would.
+ */
+export function readStoredState(body: Buffer): StoredState {
+  const [first = '', ...rest] = gunzipSync(body).toString('utf8').split('\n');
+  const lines = rest.filter((l) => l !== '');
+  const keys = lines.map((l) => {
+    const field = l.split('\t')[5] ?? '';
+    return field.startsWith('"') ? (JSON.parse(field) as string) : field;
+  });
+  return { header: JSON.parse(first) as Record<string, unknown>, lines, keys };
 }
 
 export interface TestObject {
