@@ -175,7 +175,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       ...(deps.scanner ? { scanner: deps.scanner } : {}),
       // immutable_changes: error may stop the run once the plan is made, with nothing sent.
       ...(executor && config.immutableChanges !== 'error'
-        ? { early: startsEarly(executor, config, options.force) }
+        ? { early: startsEarly(executor, config, options.force, state) }
         : {}),
       owns,
       onScanned: (scanned) =>
@@ -307,9 +307,12 @@ export function errorCodeFor(error: StoreError): ErrorCode {
  * exactly as the plan decides it. The listing is watched for the big ones only (files to go up
  * in parts: seconds of work each), so a page checks a handful of files, not every new one.
  */
-function startsEarly(executor: Executor, config: DeployConfig, force: boolean) {
+function startsEarly(executor: Executor, config: DeployConfig, force: boolean, state: StateKeeper) {
   return {
     watch: (file: LocalFile) => !file.entry && file.size >= config.multipart.threshold,
+    // A big file the deploy state knows is there is left to the listing: a no-change deploy
+    // sends no HEAD for it.
+    worthLookUp: async (file: LocalFile) => !(await state.ledger).hasPrevious(file.key),
     start: (file: LocalFile, content: LocalContent) =>
       executor.startEarly(decideOne(file, content, undefined, force)),
   };

@@ -52,6 +52,8 @@ export interface GatherOptions extends InspectOptions {
   early?: {
     watch: (file: LocalFile) => boolean;
     start: (file: LocalFile, content: LocalContent) => void;
+    /** Whether a watched file is worth a HEAD (none for one the deploy state knows: see below). */
+    worthLookUp?: (file: LocalFile) => Promise<boolean>;
   };
 }
 
@@ -138,8 +140,11 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
    * s3:GetObject is refused HEADs), leaves the file to the listing as before. One HEAD per big
    * file, and none for a plan, a shard's files of other shards, or a prune.
    */
-  const lookUp = (file: LocalFile) =>
-    void options.store.head(file.key, { signal: lookups.signal }).then(
+  const lookUp = async (file: LocalFile) => {
+    const worth = options.early?.worthLookUp;
+    if (worth && !(await worth(file).catch(() => false))) return;
+    if (lookups.signal.aborted) return;
+    await options.store.head(file.key, { signal: lookups.signal }).then(
       (object) => {
         if (object !== undefined || !awaited.has(file.key)) return;
         headed.add(file.key);
@@ -147,6 +152,7 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
       },
       () => undefined,
     );
+  };
   /**
    * Whether the store has been listed past `key` without it. Each chain lists its range in key
    * order (a retried page resumes after the last key taken), so every key of the range below
@@ -289,7 +295,7 @@ export async function gather(options: GatherOptions): Promise<Gathered> {
       mine.set(file.key, file);
       if (early?.watch(file)) {
         awaited.set(file.key, file);
-        lookUp(file);
+        void lookUp(file);
       }
       return;
     }
