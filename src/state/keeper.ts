@@ -152,11 +152,13 @@ export class StateKeeper {
         listedCount,
         concurrency: config.concurrency,
       });
-      if (!ledger.changed() && this.parts.length === 0) return;
+      // A shard's part holds what it learned (prune lays the parts over the state, whose records
+      // of its other keys still stand), and is written only when it learned something.
+      if (shard ? !ledger.madeAny() : !ledger.changed() && this.parts.length === 0) return;
       const state: StateToWrite = {
         bucket: config.target.bucket,
         prefix: config.target.prefix,
-        records: ledger.records(),
+        records: shard ? ledger.madeRecords() : ledger.records(),
       };
       const key = shard ? shardPartKey(this.location, shard) : this.location.key;
       const stateStore = this.options.stateStore;

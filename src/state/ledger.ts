@@ -69,6 +69,16 @@ export class StateLedger {
     return this.made.size > 0 || this.carried.size !== before.size;
   }
 
+  /** Whether this run made any record (read one from an object, or wrote the object). */
+  madeAny(): boolean {
+    return this.made.size > 0;
+  }
+
+  /** The records this run made. */
+  madeRecords(): Iterable<[string, StateRecord]> {
+    return this.made;
+  }
+
   /** The next state's records: those carried over, then those made. */
   *records(): Generator<[string, StateRecord]> {
     if (this.previous)
