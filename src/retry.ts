@@ -4,7 +4,7 @@
  * the store marks retryable, honouring Retry-After. The clock is injected so tests take no time.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { StoreError, type ObjectStore, type RemoteObject } from './store/store.js';
+import { StoreError, withReads, type ObjectStore, type RemoteObject } from './store/store.js';
 
 export interface RetryPolicy {
   /** Total attempts, including the first. */
@@ -100,16 +100,7 @@ export function retryingReads(
     onRetry: (error: unknown, attempt: number, wait: number) =>
       options.onRetry?.(operation, key, error, attempt, wait),
   });
-  return {
-    target: store.target,
-    put: store.put.bind(store),
-    copyInPlace: store.copyInPlace.bind(store),
-    createMultipart: store.createMultipart.bind(store),
-    uploadPart: store.uploadPart.bind(store),
-    completeMultipart: store.completeMultipart.bind(store),
-    abortMultipart: store.abortMultipart.bind(store),
-    deleteMany: store.deleteMany.bind(store),
-    ...(store.listUploads ? { listUploads: store.listUploads.bind(store) } : {}),
+  return withReads(store, {
     list: (prefix: string, signal?: AbortSignal, startAfter?: string) =>
       retryingList(store, prefix, policy, {
         ...(signal ? { signal } : {}),
@@ -127,7 +118,7 @@ export function retryingReads(
       withRetry(() => store.head(key, o), policy, hooks('HeadObject', key)),
     get: (key: string, signal?: AbortSignal) =>
       withRetry(() => store.get(key, signal), policy, hooks('GetObject', key)),
-  };
+  });
 }
 
 /**

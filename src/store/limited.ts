@@ -5,21 +5,11 @@
  * flight. (The listing's chains are bounded on their own: key-ranges.ts.)
  */
 import type { LimitFunction } from 'p-limit';
-import type { ObjectStore } from './store.js';
+import { withReads, type ObjectStore } from './store.js';
 
 export function limitedReads(store: ObjectStore, limit: LimitFunction): ObjectStore {
-  return {
-    target: store.target,
-    list: store.list.bind(store),
+  return withReads(store, {
     head: (key, options) => limit(() => store.head(key, options)),
     get: (key, signal) => limit(() => store.get(key, signal)),
-    put: store.put.bind(store),
-    copyInPlace: store.copyInPlace.bind(store),
-    createMultipart: store.createMultipart.bind(store),
-    uploadPart: store.uploadPart.bind(store),
-    completeMultipart: store.completeMultipart.bind(store),
-    abortMultipart: store.abortMultipart.bind(store),
-    deleteMany: store.deleteMany.bind(store),
-    ...(store.listUploads ? { listUploads: store.listUploads.bind(store) } : {}),
-  };
+  });
 }

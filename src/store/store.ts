@@ -129,6 +129,28 @@ export interface ObjectStore {
   deleteMany(keys: string[], signal?: AbortSignal): Promise<DeleteResult>;
 }
 
+/** The reads a wrapper may change (retrying, limiting): see `withReads`. */
+export type StoreReads = Pick<ObjectStore, 'list' | 'head' | 'get'>;
+
+/** `store` with its reads replaced by `reads`, every other request passed on as it is. */
+export function withReads(store: ObjectStore, reads: Partial<StoreReads>): ObjectStore {
+  return {
+    target: store.target,
+    list: store.list.bind(store),
+    head: store.head.bind(store),
+    get: store.get.bind(store),
+    put: store.put.bind(store),
+    copyInPlace: store.copyInPlace.bind(store),
+    createMultipart: store.createMultipart.bind(store),
+    uploadPart: store.uploadPart.bind(store),
+    completeMultipart: store.completeMultipart.bind(store),
+    abortMultipart: store.abortMultipart.bind(store),
+    deleteMany: store.deleteMany.bind(store),
+    ...(store.listUploads ? { listUploads: store.listUploads.bind(store) } : {}),
+    ...reads,
+  };
+}
+
 /**
  * A failed store request, classified. `code` is the S3 error code (`AccessDenied`, `SlowDown`)
  * or a network code (`ECONNRESET`); the store sets `retryable` and `fatal` from it.
