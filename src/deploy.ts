@@ -20,7 +20,7 @@ import type { LocalFile, Skipped } from './scan.js';
 import type { Scanner } from './scan-thread.js';
 import { inShard, type Shard } from './shard.js';
 import { StateKeeper } from './state/keeper.js';
-import { stateLocation } from './state/location.js';
+import { stateLocation, stateUrl } from './state/location.js';
 import { limitedReads } from './store/limited.js';
 import { S3Store } from './store/s3-store.js';
 import { unownedKeys } from './unowned.js';
@@ -117,7 +117,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
       source: config.source,
       target: `s3://${target.bucket}/${target.prefix}`,
       credentials: described.source,
-      state: `s3://${stateAt.bucket}/${stateAt.key}`,
+      state: stateUrl(stateAt),
       dryRun: options.dryRun,
     });
     deps.emit({ type: 'phase', phase: 'scan' });
@@ -203,7 +203,7 @@ export async function run(options: RunOptions, deps: RunDeps): Promise<RunResult
     const listedCount = remote.size + content.size;
     state.dropStateKeys(remote);
     state.reportChanged();
-    if (options.prune) await state.vouchListed(local.files, remote);
+    if (options.prune) await state.carryListed(local.files, remote);
     const plan = buildPlan({
       files: local.files,
       content,

@@ -52,11 +52,13 @@ function emptySourceError(check: GuardInput, plan: Plan): S3shipError | undefine
 /** Keys named in a one-line message at most; the reports list every one. */
 const NAMED = 5;
 
-function keyList(items: readonly PlanItem[]): string {
-  const named = items.slice(0, NAMED).map((i) => i.key);
-  const more = items.length - named.length;
-  return `${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+/** `a, b, c, d, e and 7 more`: keys for a one-line message. */
+export function namedKeys(keys: readonly string[]): string {
+  const more = keys.length - NAMED;
+  return `${keys.slice(0, NAMED).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
+
+const keyList = (items: readonly PlanItem[]) => namedKeys(items.map((i) => i.key));
 
 /** Uploads that give new bytes to a key whose Cache-Control says immutable (immutable.ts). */
 export function immutableChanges(plan: Plan): PlanItem[] {

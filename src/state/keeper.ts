@@ -1,13 +1,14 @@
 /**
  * The deploy state over one run: read at the start (one GET, while the listing begins), used
  * to check settings during the compare, and written at the end of a deploy that learned
- * something new (not after a fatal error or an interrupt). A shard writes its own part (shards run at once, and one object
- * would be overwritten by each); `prune`, run once after every shard, merges the parts into the
- * state and removes them.
+ * something new (not after a fatal error or an interrupt). A shard writes its own part (shards
+ * run at once, and one object would be overwritten by each); `prune`, run once after every
+ * shard, merges the parts into the state and removes them.
  */
 import type { DeployConfig } from '../config.js';
 import type { EventSink } from '../events.js';
-import type { ExecuteResult } from '../execute.js';
+import type { ExecuteResult, RequestRunner } from '../execute.js';
+import { namedKeys } from '../guards.js';
 import type { LocalFile } from '../scan.js';
 import type { Shard } from '../shard.js';
 import type { ObjectStore, RemoteObject } from '../store/store.js';
@@ -19,6 +20,7 @@ import {
   shardPartsPrefix,
   stateExcludes,
   stateLocation,
+  stateUrl,
   type StateLocation,
 } from './location.js';
 import { observeWrites } from './observe.js';
@@ -67,11 +69,6 @@ export class StateKeeper {
     this.ledger.catch(() => undefined);
   }
 
-  /** `s3://bucket/key` of the state, for the log. */
-  get where(): string {
-    return `s3://${this.location.bucket}/${this.location.key}`;
-  }
-
   /** The config the scan runs on: local files never take the state's keys. */
   scanConfig(): DeployConfig {
     const extra = stateExcludes(this.location, this.options.config);
@@ -94,8 +91,7 @@ export class StateKeeper {
       this.options.warn({ type: 'warning', message: this.missing });
     const keys = this.check?.changedSinceState ?? [];
     if (keys.length === 0) return;
-    const named =
-      keys.slice(0, 5).join(', ') + (keys.length > 5 ? `, and ${keys.length - 5} more` : '');
+    const named = namedKeys(keys);
     this.options.warn({
       type: 'warning',
       message: `${keys.length} object(s) changed since the deploy state was written (by another tool, a concurrent deploy, or a deploy that did not finish): ${named}; their headers were read, and settings that differ from the rules are put back`,
@@ -111,33 +107,28 @@ export class StateKeeper {
   }
 
   /**
-   * After a prune's listing: vouches for the records (the state's and the shards' parts) that
+   * After a prune's listing: carries over the records (the state's and the shards' parts) that
    * still describe the listed object of a local file.
    */
-  async vouchListed(files: readonly LocalFile[], remote: ReadonlyMap<string, RemoteObject>) {
+  async carryListed(files: readonly LocalFile[], remote: ReadonlyMap<string, RemoteObject>) {
     const ledger = await this.ledger;
     for (const file of files) {
       const listed = remote.get(file.key);
-      const record = listed && ledger.trusted(listed);
-      if (record) ledger.carry(file.key);
+      if (listed && ledger.trusted(listed)) ledger.carry(file.key);
     }
   }
 
   /**
    * After the plan ran: records what this run wrote and writes the state, if the state would
-   * say something new. A failure here is a warning: the deploy
-   * is done, and the next one reads the objects the old state no longer describes.
+   * say something new. A failure here is a warning: the deploy is done, and the next one reads
+   * the objects the old state no longer describes.
    */
   async finish(
     result: ExecuteResult,
     /** Lists the target's objects whose keys start with a prefix. */
     list: (prefix: string) => AsyncIterable<RemoteObject[]>,
     listedCount: number,
-    request: <T>(
-      operation: string,
-      key: string,
-      fn: (signal: AbortSignal) => Promise<T>,
-    ) => Promise<T>,
+    request: RequestRunner,
   ): Promise<void> {
     const { config, signal, shard } = this.options;
     // After a failure the records still hold (each is a fact about an object version, and a
@@ -171,7 +162,7 @@ export class StateKeeper {
       if (signal?.aborted) throw error;
       this.options.warn({
         type: 'warning',
-        message: `the deploy succeeded but its state was not written to ${this.where} (${(error as Error).message}); the next deploy reads the settings of the objects it changed with HeadObject`,
+        message: `the deploy succeeded but its state was not written to ${stateUrl(this.location)} (${(error as Error).message}); the next deploy reads the settings of the objects it changed with HeadObject`,
       });
     }
   }
@@ -196,7 +187,7 @@ export class StateKeeper {
         if (!(error instanceof StateProblem)) throw error;
         this.options.warn({
           type: 'warning',
-          message: `the shard's state s3://${this.location.bucket}/${key} is unusable (${error.message}); its objects are read with HeadObject next time`,
+          message: `the shard's state ${stateUrl({ ...this.location, key })} is unusable (${error.message}); its objects are read with HeadObject next time`,
         });
       }
       this.parts.push(key);

@@ -28,6 +28,11 @@ export function stateLocation(config: DeployConfig): StateLocation {
   return { bucket, key };
 }
 
+/** `s3://bucket/key`, for the log. */
+export function stateUrl(location: StateLocation): string {
+  return `s3://${location.bucket}/${location.key}`;
+}
+
 /** Each shard writes its part of the state; `prune` merges the parts into the state. */
 export function shardPartKey(location: StateLocation, shard: Shard): string {
   return `${shardPartsPrefix(location)}${shard.index}-of-${shard.count}`;

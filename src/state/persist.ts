@@ -4,6 +4,7 @@
  * HeadObject before anything is decided about its settings (settings-check.ts).
  */
 import type { EventSink } from '../events.js';
+import { digestBuffer, md5Base64 } from '../hash.js';
 import { StoreError, type ObjectStore } from '../store/store.js';
 import {
   decodeState,
@@ -12,7 +13,7 @@ import {
   type DeployState,
   type StateToWrite,
 } from './document.js';
-import type { StateLocation } from './location.js';
+import { stateUrl, type StateLocation } from './location.js';
 
 export const STATE_CONTENT_TYPE = 'application/gzip';
 
@@ -29,7 +30,7 @@ export async function readState(
   onMissing: (message: string) => void,
   signal?: AbortSignal,
 ): Promise<DeployState | undefined> {
-  const where = `s3://${location.bucket}/${location.key}`;
+  const where = stateUrl(location);
   const fallback = 'the settings of objects already there are read with HeadObject this time';
   let body: Buffer | undefined;
   try {
@@ -68,12 +69,11 @@ export async function writeState(
   signal?: AbortSignal,
 ): Promise<void> {
   const body = encodeState(state, now);
-  const { createHash } = await import('node:crypto');
   await store.put(
     {
       key,
       body,
-      contentMd5: createHash('md5').update(body).digest('base64'),
+      contentMd5: md5Base64(digestBuffer(body).md5),
       settings: { contentType: STATE_CONTENT_TYPE, cacheControl: 'no-store' },
       metadata: {},
     },

@@ -136,9 +136,7 @@ export class S3Store implements ObjectStore {
         ...(Number.isFinite(parts) && parts > 0 ? { partsCount: parts } : {}),
       };
     } catch (error) {
-      if (error instanceof StoreError && (error.code === 'NotFound' || error.code === 'NoSuchKey'))
-        return undefined;
-      throw error;
+      return noSuchObject(error);
     }
   }
 
@@ -147,9 +145,7 @@ export class S3Store implements ObjectStore {
       const response = await this.http.send({ operation: 'GetObject', method: 'GET', key, signal });
       return response.body;
     } catch (error) {
-      if (error instanceof StoreError && (error.code === 'NoSuchKey' || error.code === 'NotFound'))
-        return undefined;
-      throw error;
+      return noSuchObject(error);
     }
   }
 
@@ -364,6 +360,13 @@ export class S3Store implements ObjectStore {
   }
 }
 
+/** A read of an object that is not there answers undefined (HEAD says NotFound, GET NoSuchKey). */
+function noSuchObject(error: unknown): undefined {
+  if (error instanceof StoreError && (error.code === 'NotFound' || error.code === 'NoSuchKey'))
+    return undefined;
+  throw error;
+}
+
 /** A copy's precondition on the source's ETag, by S3's name and by Ceph RGW 16's. */
 function ifMatch(etag: string): Record<string, string> {
   return { 'x-amz-copy-source-if-match': `"${etag}"`, 'x-amz-copy-if-match': `"${etag}"` };
@@ -374,7 +377,7 @@ function ifMatch(etag: string): Record<string, string> {
  * and CopyObjectResult's ISO 8601 `LastModified` (Ceph RGW 16 gives milliseconds, S3 whole
  * seconds), or an HTTP date (`Last-Modified` of HeadObject: whole seconds, truncated).
  */
-export function epochMillis(time: string | undefined): number {
+function epochMillis(time: string | undefined): number {
   const ms = time === undefined ? NaN : Date.parse(time);
   return Number.isFinite(ms) ? ms : -1;
 }
